@@ -1,0 +1,48 @@
+package dev.sail.volumes.client;
+
+import dev.sail.volumes.chunking.ChunkId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Moves chunk bytes between the guest and S3 through presigned URLs, never through the service.
+ * Transfers run with bounded concurrency and retry with backoff; downloads are verified against the
+ * chunk's SHA-256 before they are returned. Thread-safe.
+ */
+public interface ChunkTransfer extends AutoCloseable {
+    /** Where an upload reads a chunk's bytes from. */
+    @FunctionalInterface
+    interface ChunkBytes {
+        /** The chunk's exact bytes (a fresh buffer, position 0). */
+        ByteBuffer read() throws IOException;
+    }
+
+    /** Progress of a batch of uploads, reported as chunks finish. */
+    @FunctionalInterface
+    interface Progress {
+        void chunkDone(ChunkId id, long bytes);
+    }
+
+    /** One chunk to upload: where it goes, and how to read it. */
+    record Upload(PresignedUrl target, long size, ChunkBytes bytes) {
+    }
+
+    /**
+     * Uploads every chunk, at most the configured number at once, retrying each with backoff.
+     *
+     * @throws IOException when a chunk still fails after its retries; the chunks already uploaded
+     *                     stay uploaded, so a rerun uploads only what is left
+     */
+    void uploadAll(List<Upload> uploads, Progress progress) throws IOException;
+
+    /**
+     * Downloads one chunk and verifies that its bytes hash to {@code url.id()}.
+     *
+     * @throws IOException when the download fails after retries, or the bytes do not match the id
+     */
+    ByteBuffer download(PresignedUrl url) throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,23 @@
+package dev.sail.volumes.client;
+
+import dev.sail.volumes.chunking.ChunkId;
+import java.net.URI;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A short-lived URL for one chunk, with the headers the request must carry. The URL's signature is a
+ * credential: {@link #toString()} leaves it out, and nothing may log {@link #url()}.
+ */
+public record PresignedUrl(ChunkId id, URI url, Map<String, String> headers) {
+    public PresignedUrl {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(url, "url");
+        headers = Map.copyOf(headers);
+    }
+
+    @Override
+    public String toString() {
+        return "PresignedUrl[" + id.abbreviated() + " -> " + url.getScheme() + "://" + url.getAuthority() + "/…]";
+    }
+}
