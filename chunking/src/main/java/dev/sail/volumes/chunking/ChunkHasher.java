@@ -53,8 +53,13 @@ public final class ChunkHasher {
      * @throws IOException if the range runs past the end of the file or a read fails
      */
     public static ChunkId hash(FileChannel channel, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length) {
+            throw new ChunkingException("Invalid byte range to hash: offset " + offset + ", length " + length);
+        }
         MessageDigest digest = newDigest();
-        ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(READ_BUFFER, Math.max(1, length)));
+        // A heap buffer: the digest reads its array directly, and the channel copies through its
+        // own cached per-thread direct buffer, so no direct memory is allocated per chunk.
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(1, length)));
         long position = offset;
         long end = offset + length;
         while (position < end) {
@@ -81,8 +86,14 @@ public final class ChunkHasher {
         }
     }
 
-    /** The ids of every chunk of {@code file}, hashed on up to {@code parallelism} threads. */
+    /**
+     * The ids of every chunk of {@code file}, hashed on up to {@code parallelism} threads; the same
+     * ids, in the same order, as {@link #hashFile}. The threads are started and stopped by this call.
+     */
     public static List<ChunkId> hashFileParallel(Path file, ChunkLayout layout, int parallelism) throws IOException {
+        if (parallelism < 1) {
+            throw new ChunkingException("Hashing parallelism must be at least 1, got " + parallelism);
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              ExecutorService pool = Executors.newFixedThreadPool(parallelism, Thread.ofPlatform().daemon().name("chunk-hash-", 0).factory())) {
             List<ChunkSource> sources = new ArrayList<>();
@@ -94,9 +105,11 @@ public final class ChunkHasher {
     }
 
     /**
-     * Hashes every source on {@code executor} and returns the ids in the sources' order.
+     * Hashes every source on {@code executor} and returns the ids in the sources' order. Waits for
+     * every source to finish, so that no task still reads a channel the caller is about to close.
      *
-     * @throws IOException the first failure of any source (the others still run to completion)
+     * @throws IOException the failure of the first failing source in the sources' order (a
+     *                     {@link RuntimeException} or {@link Error} of a source is rethrown as it is)
      */
     public static List<ChunkId> hashAll(List<ChunkSource> sources, ExecutorService executor) throws IOException {
         List<CompletableFuture<ChunkId>> futures = new ArrayList<>(sources.size());
@@ -109,15 +122,23 @@ public final class ChunkHasher {
                 }
             }, executor));
         }
+        // Wait for all of them first: returning at the first failure would leave tasks running.
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException ignored) {
+            // Reported below, in the sources' order.
+        }
         List<ChunkId> ids = new ArrayList<>(futures.size());
         for (CompletableFuture<ChunkId> future : futures) {
             try {
                 ids.add(future.join());
             } catch (CompletionException e) {
-                if (e.getCause() instanceof UncheckedIOException io) {
-                    throw io.getCause();
+                switch (e.getCause()) {
+                    case UncheckedIOException io -> throw io.getCause();
+                    case RuntimeException runtime -> throw runtime;
+                    case Error error -> throw error;
+                    case null, default -> throw e;
                 }
-                throw e;
             }
         }
         return List.copyOf(ids);

@@ -22,7 +22,11 @@ public record ChunkLayout(int smallChunk, long largeFrom, int largeChunk) {
     /** 8 MiB chunks up to 1 GiB of offset, 64 MiB chunks beyond. The numbers live here and nowhere else. */
     public static final ChunkLayout STANDARD = new ChunkLayout(8 << 20, 1L << 30, 64 << 20);
 
-    /** The largest file a layout accepts: 2^31 - 1 chunks is far beyond any file, but keeps indexes in an int. */
+    /**
+     * The largest file any layout accepts (1 PiB). A layout may accept less: chunk indexes are
+     * {@code int}s, so a file may have at most {@link Integer#MAX_VALUE} chunks (under
+     * {@link #STANDARD} that is never the binding limit; under a tiny test layout it can be).
+     */
     public static final long MAX_FILE_SIZE = 1L << 50;
 
     public ChunkLayout {
@@ -30,10 +34,13 @@ public record ChunkLayout(int smallChunk, long largeFrom, int largeChunk) {
             throw new ChunkingException("Small chunk size must be a positive power of two, got " + smallChunk);
         }
         if (largeChunk < smallChunk || largeChunk % smallChunk != 0) {
-            throw new ChunkingException("Large chunk size must be a multiple of the small one, got " + largeChunk);
+            throw new ChunkingException("Large chunk size must be a positive multiple of the small chunk size "
+                    + smallChunk + ", got " + largeChunk);
         }
-        if (largeFrom < 0 || largeFrom % smallChunk != 0 || largeFrom % largeChunk != 0) {
-            throw new ChunkingException("Large chunks must begin on a boundary of both sizes, got " + largeFrom);
+        // A multiple of largeChunk is a multiple of smallChunk too.
+        if (largeFrom < 0 || largeFrom % largeChunk != 0) {
+            throw new ChunkingException("Large chunks must begin at a non-negative multiple of the large chunk size "
+                    + largeChunk + ", got " + largeFrom);
         }
     }
 
@@ -42,16 +49,22 @@ public record ChunkLayout(int smallChunk, long largeFrom, int largeChunk) {
         return largeFrom / smallChunk;
     }
 
-    /** The index of the chunk that holds the byte at {@code offset}. */
+    /**
+     * The index of the chunk that holds the byte at {@code offset}.
+     *
+     * @throws ChunkingException if the offset is negative, at or past {@link #MAX_FILE_SIZE}, or
+     *                           its chunk index does not fit in an {@code int} under this layout
+     */
     public int indexOf(long offset) {
         checkOffset(offset);
-        if (offset < largeFrom) {
-            return Math.toIntExact(offset / smallChunk);
+        long index = offset < largeFrom ? offset / smallChunk : smallCount() + (offset - largeFrom) / largeChunk;
+        if (index > Integer.MAX_VALUE) {
+            throw new ChunkingException("Offset " + offset + " is beyond the last chunk index of layout " + this);
         }
-        return Math.toIntExact(smallCount() + (offset - largeFrom) / largeChunk);
+        return (int) index;
     }
 
-    /** Where chunk {@code index} begins. */
+    /** Where chunk {@code index} begins (it need not lie inside any particular file). */
     public long start(int index) {
         if (index < 0) {
             throw new ChunkingException("Chunk index must be non-negative, got " + index);
@@ -68,13 +81,30 @@ public record ChunkLayout(int smallChunk, long largeFrom, int largeChunk) {
         return start(index) < largeFrom ? smallChunk : largeChunk;
     }
 
-    /** How many chunks a file of {@code size} bytes has (zero for an empty file). */
+    /**
+     * How many chunks a file of {@code size} bytes has (zero for an empty file).
+     *
+     * @throws ChunkingException if the size is negative, over {@link #MAX_FILE_SIZE}, or needs
+     *                           more than {@link Integer#MAX_VALUE} chunks under this layout
+     */
     public int count(long size) {
         checkSize(size);
-        return size == 0 ? 0 : indexOf(size - 1) + 1;
+        if (size == 0) {
+            return 0;
+        }
+        long last = size - 1 < largeFrom ? (size - 1) / smallChunk : smallCount() + (size - 1 - largeFrom) / largeChunk;
+        if (last >= Integer.MAX_VALUE) {
+            throw new ChunkingException("A file of " + size + " bytes needs more than " + Integer.MAX_VALUE
+                    + " chunks under layout " + this);
+        }
+        return (int) last + 1;
     }
 
-    /** Chunk {@code index} of a file of {@code size} bytes. */
+    /**
+     * Chunk {@code index} of a file of {@code size} bytes.
+     *
+     * @throws ChunkingException if the file has no chunk {@code index}
+     */
     public ChunkRange range(int index, long size) {
         checkSize(size);
         long start = start(index);

@@ -3,6 +3,7 @@ package dev.sail.volumes.manifest;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a path holds at some commit: a file, a directory, a symlink, or the marker that it was
@@ -27,6 +28,12 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
                 throw new ManifestException("invalid_entry", "Invalid file entry: size " + size + " is out of range");
             }
             checkMode(mode);
+            if (chunks == null) {
+                throw new ManifestException("invalid_entry", "Invalid file entry: the chunk list is required");
+            }
+            if (chunks.stream().anyMatch(Objects::isNull)) {
+                throw new ManifestException("invalid_entry", "Invalid file entry: the chunk list holds a null id");
+            }
             chunks = List.copyOf(chunks);
         }
 
@@ -48,7 +55,11 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
         }
     }
 
-    /** A symbolic link to {@code target}, stored as written (it may be relative, absolute or dangling). */
+    /**
+     * A symbolic link to {@code target}, stored as written (it may be relative, absolute or dangling).
+     * The target is non-empty, has no NUL, is valid Unicode and at most {@value #MAX_TARGET_BYTES}
+     * bytes of UTF-8.
+     */
     record Symlink(String target, long mtimeNanos) implements Entry {
         public static final int MAX_TARGET_BYTES = VolumePath.MAX_PATH_BYTES;
 
@@ -56,8 +67,14 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
             if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
                 throw new ManifestException("invalid_entry", "Invalid symlink: its target must be non-empty and without NUL");
             }
-            if (target.length() > MAX_TARGET_BYTES) {
-                throw new ManifestException("invalid_entry", "Invalid symlink: its target is over " + MAX_TARGET_BYTES + " bytes");
+            int bytes = utf8Length(target);
+            if (bytes < 0) {
+                throw new ManifestException("invalid_entry", "Invalid symlink: its target is not valid Unicode "
+                        + "(an unpaired surrogate has no UTF-8 form)");
+            }
+            if (bytes > MAX_TARGET_BYTES) {
+                throw new ManifestException("invalid_entry", "Invalid symlink: its target is " + bytes
+                        + " bytes of UTF-8, over the limit of " + MAX_TARGET_BYTES);
             }
         }
     }
@@ -68,6 +85,27 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
 
     /** The one delete marker. */
     Deleted DELETED = new Deleted();
+
+    /** The UTF-8 length of {@code s}, or -1 if it holds an unpaired surrogate. */
+    private static int utf8Length(String s) {
+        int bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return -1;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
 
     private static void checkMode(int mode) {
         if ((mode & ~MODE_MASK) != 0) {

@@ -3,7 +3,6 @@ package dev.sail.volumes.manifest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -22,8 +21,16 @@ public final class InMemoryManifest implements ManifestView {
         return headSeq;
     }
 
-    /** Merges {@code proposal} onto this state as commit {@code headSeq() + 1} and returns what it did. */
+    /**
+     * Merges {@code proposal} onto this state as commit {@code headSeq() + 1} and returns what it did.
+     *
+     * @throws ManifestException with code {@code stale_base} if the proposal's base is ahead of the head
+     */
     public MergeResult commit(CommitProposal proposal) {
+        if (proposal.baseSeq() > headSeq) {
+            throw new ManifestException("stale_base", "Cannot commit on base sequence " + proposal.baseSeq()
+                    + ": the head is at " + headSeq);
+        }
         MergeResult result = Merge.apply(this, proposal);
         headSeq++;
         for (Change write : result.writes()) {
@@ -39,14 +46,14 @@ public final class InMemoryManifest implements ManifestView {
 
     @Override
     public void forEachDescendant(VolumePath directory, Consumer<Versioned> action) {
-        for (Versioned v : subtree(directory).values()) {
+        forEachInSubtree(directory, v -> {
             if (v.entry().exists()) {
                 action.accept(v);
             }
-        }
+        });
     }
 
-    /** Every existing path and its entry, sorted. */
+    /** Every existing path and its entry, sorted; a fresh copy. */
     public Map<VolumePath, Entry> snapshot() {
         TreeMap<VolumePath, Entry> live = new TreeMap<>();
         newest.forEach((path, v) -> {
@@ -60,24 +67,22 @@ public final class InMemoryManifest implements ManifestView {
     /** The existing children of {@code directory}, sorted by name. */
     public List<Versioned> list(VolumePath directory) {
         List<Versioned> children = new ArrayList<>();
-        for (Versioned v : subtree(directory).values()) {
+        forEachInSubtree(directory, v -> {
             if (v.entry().exists() && v.path().parent().orElseThrow().equals(directory)) {
                 children.add(v);
             }
-        }
+        });
         return children;
     }
 
-    private NavigableMap<VolumePath, Versioned> subtree(VolumePath directory) {
+    /** Visits the newest version of every path strictly under {@code directory}, delete markers included, in path order. */
+    private void forEachInSubtree(VolumePath directory, Consumer<Versioned> action) {
         // Component order keeps a subtree contiguous right after its root.
-        NavigableMap<VolumePath, Versioned> tail = newest.tailMap(directory, false);
-        TreeMap<VolumePath, Versioned> result = new TreeMap<>();
-        for (var e : tail.entrySet()) {
+        for (Map.Entry<VolumePath, Versioned> e : newest.tailMap(directory, false).entrySet()) {
             if (!directory.isAncestorOf(e.getKey())) {
                 break;
             }
-            result.put(e.getKey(), e.getValue());
+            action.accept(e.getValue());
         }
-        return result;
     }
 }

@@ -29,7 +29,11 @@ public record VolumePath(String value) implements Comparable<VolumePath> {
     /** The volume's root directory. */
     public static final VolumePath ROOT = new VolumePath("");
 
-    /** Orders paths component by component: {@code a} &lt; {@code a/b} &lt; {@code a-b}. */
+    /**
+     * Orders paths component by component: {@code a} &lt; {@code a/b} &lt; {@code a-b}. Within a
+     * component, characters compare by Unicode code point, which is also the order of their UTF-8
+     * bytes (plain {@link String#compareTo} would put U+E000..U+FFFF after supplementary characters).
+     */
     private static final Comparator<String> COMPONENT_ORDER = (a, b) -> {
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
@@ -43,7 +47,7 @@ public record VolumePath(String value) implements Comparable<VolumePath> {
                 if (cb == '/') {
                     return 1;
                 }
-                return Character.compare(ca, cb);
+                return Integer.compare(codePointRank(ca), codePointRank(cb));
             }
         }
         return Integer.compare(a.length(), b.length());
@@ -107,8 +111,11 @@ public record VolumePath(String value) implements Comparable<VolumePath> {
         return parent().orElseThrow(() -> new ManifestException("invalid_path", "The volume root has no parent"));
     }
 
-    /** The path of {@code name} inside this directory. */
+    /** The path of {@code name} inside this directory; {@code name} is one component (no {@code /}). */
     public VolumePath child(String name) {
+        if (name == null || name.isEmpty() || name.indexOf('/') >= 0) {
+            throw invalid(name, "a child name is one non-empty component without '/'");
+        }
         return new VolumePath(isRoot() ? name : value + "/" + name);
     }
 
@@ -173,6 +180,18 @@ public record VolumePath(String value) implements Comparable<VolumePath> {
             }
             start = slash + 1;
         }
+    }
+
+    /**
+     * Ranks UTF-16 code units so that comparing ranks orders by code point: surrogates (the halves of
+     * supplementary characters, U+10000 and up) move above U+E000..U+FFFF. Only the first differing
+     * unit of two strings is ranked, and a valid path has no unpaired surrogate, so this is exact.
+     */
+    private static int codePointRank(char c) {
+        if (c >= Character.MIN_SURROGATE) {
+            return c >= 0xE000 ? c - 0x800 : c + 0x2000;
+        }
+        return c;
     }
 
     /** UTF-8 length of {@code s}; unpaired surrogates have no UTF-8 form and are rejected. */

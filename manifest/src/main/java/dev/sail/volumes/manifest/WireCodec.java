@@ -1,7 +1,9 @@
 package dev.sail.volumes.manifest;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -45,6 +47,9 @@ public final class WireCodec {
     /** A mapper with the limits the service applies to every request body. */
     public static ObjectMapper newMapper() {
         ObjectMapper mapper = new ObjectMapper();
+        // Strict: "{} {}" and {"a":1,"a":2} are errors, not the first value or the last field.
+        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        mapper.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(64)
                 .maxStringLength(1 << 20)
@@ -112,11 +117,12 @@ public final class WireCodec {
 
     public static CommitProposal proposal(JsonNode node) {
         ObjectNode object = object(node, "commit");
-        onlyFields(object, "commit", Set.of("format", "baseSeq", "idempotencyKey", "mountId", "changes"));
-        int format = (int) longField(object, "format");
+        // The format first: a newer format's fields are not "unknown", they are from another format.
+        long format = longField(object, "format");
         if (format != FORMAT) {
             throw invalid("commit: format " + format + " is not supported (this service speaks format " + FORMAT + ")");
         }
+        onlyFields(object, "commit", Set.of("format", "baseSeq", "idempotencyKey", "mountId", "changes"));
         List<Change> changes = new ArrayList<>();
         for (JsonNode change : array(object, "changes")) {
             changes.add(change(change));
