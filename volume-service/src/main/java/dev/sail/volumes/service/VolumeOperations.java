@@ -120,10 +120,10 @@ public final class VolumeOperations {
         return store.listVolumes(org.id());
     }
 
-    /** The named volume; 404 {@code not_found} when the org has none by that name. */
+    /** The named volume; 404 {@code volume_not_found} when the org has none by that name. */
     public VolumeRecord loadVolume(Org org, VolumeName name) {
         return store.findVolume(org.id(), name).orElseThrow(() ->
-                ServiceException.notFound("Volume '" + name + "' does not exist"));
+                new ServiceException(404, "volume_not_found", "Volume '" + name + "' does not exist"));
     }
 
     /** The named volume, created empty when missing and {@code mint} says so. */
@@ -133,7 +133,8 @@ public final class VolumeOperations {
             return new Found(existing.get(), false);
         }
         if (mint == MintPolicy.FIND_ONLY) {
-            throw ServiceException.notFound("Volume '" + name + "' does not exist (ask with mintIfMissing=true to create it)");
+            throw new ServiceException(404, "volume_not_found", "Volume '" + name
+                    + "' does not exist (ask with mintIfMissing=true to create it)");
         }
         Optional<VolumeRecord> created = store.createVolume(org.id(), name, newVolumeLayout, clock.instant());
         if (created.isEmpty()) {
