@@ -1,0 +1,187 @@
+package dev.sail.volumes.fuse.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The bytes of dirty chunks: one file per chunk under a directory of the state dir, named by a
+ * local id. A chunk's bytes past the end of its file are zeros, so a hole costs nothing.
+ *
+ * <p>A chunk a commit is uploading is <em>sealed</em>: it must not change until the commit ends,
+ * so writers copy it to a fresh id first. Ids retired by a commit (moved into the cache) or by a
+ * reload (moved into a stash) stay readable through {@link #relocate(long, Path)}, for handles that
+ * still hold them. Thread-safe.
+ */
+final class DirtyChunks {
+    private final Path dir;
+    private final AtomicLong nextId;
+    private final Set<Long> sealed = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Path> relocated = new ConcurrentHashMap<>();
+
+    DirtyChunks(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        long max = 0;
+        for (long id : existingIds()) {
+            max = Math.max(max, id);
+        }
+        this.nextId = new AtomicLong(max + 1);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** A fresh id; its file does not exist yet (all zeros). */
+    long allocate() {
+        return nextId.getAndIncrement();
+    }
+
+    /** Makes every later id larger than {@code id} (ids recorded in the local state survive restarts). */
+    void reserveAbove(long id) {
+        nextId.accumulateAndGet(id + 1, Math::max);
+    }
+
+    Path path(long id) {
+        return dir.resolve(Long.toString(id));
+    }
+
+    /** Where a chunk's bytes are now: its own file, or where a commit or reload moved them. */
+    Path locate(long id) {
+        Path moved = relocated.get(id);
+        return moved != null ? moved : path(id);
+    }
+
+    void relocate(long id, Path newHome) {
+        relocated.put(id, newHome);
+    }
+
+    /** Reads {@code length} bytes at {@code offset} of chunk {@code id} into {@code dst}; zeros past the file's end. */
+    void read(long id, long offset, ByteBuffer dst, int length) throws IOException {
+        int limit = dst.position() + length;
+        ByteBuffer window = dst.duplicate().limit(limit);
+        try (FileChannel channel = FileChannel.open(locate(id), StandardOpenOption.READ)) {
+            long position = offset;
+            while (window.hasRemaining()) {
+                int n = channel.read(window, position);
+                if (n < 0) {
+                    break;
+                }
+                position += n;
+            }
+        } catch (NoSuchFileException e) {
+            // Never written: a hole.
+        }
+        while (window.hasRemaining()) {
+            window.put((byte) 0);
+        }
+        dst.position(limit);
+    }
+
+    /** Writes the remaining bytes of {@code src} at {@code offset} of chunk {@code id}. */
+    void write(long id, long offset, ByteBuffer src) throws IOException {
+        checkWritable(id);
+        try (FileChannel channel = FileChannel.open(path(id), StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            long position = offset;
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+        }
+    }
+
+    /** Makes chunk {@code id} a copy of {@code source}'s first {@code length} bytes (the rest of the source is ignored). */
+    void copyFrom(Path source, long length, long id) throws IOException {
+        Path target = path(id);
+        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        if (Files.size(target) > length) {
+            truncate(id, length);
+        }
+    }
+
+    /** Cuts chunk {@code id} to at most {@code length} bytes, so that bytes past it read as zeros again. */
+    void truncate(long id, long length) throws IOException {
+        checkWritable(id);
+        Path file = path(id);
+        if (Files.exists(file) && Files.size(file) > length) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(length);
+            }
+        }
+    }
+
+    /** Makes chunk {@code id}'s file exactly {@code length} bytes (zeros appended as a sparse tail), for hashing and upload. */
+    void padTo(long id, long length) throws IOException {
+        try (FileChannel channel = FileChannel.open(path(id), StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            long size = channel.size();
+            if (size > length) {
+                channel.truncate(length);
+            } else if (size < length) {
+                channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
+            }
+        }
+    }
+
+    /** Forces chunk {@code id}'s bytes to the disk. */
+    void force(long id) throws IOException {
+        Path file = path(id);
+        if (Files.exists(file)) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+        }
+    }
+
+    void delete(long id) throws IOException {
+        Files.deleteIfExists(path(id));
+    }
+
+    void seal(long id) {
+        sealed.add(id);
+    }
+
+    void unseal(long id) {
+        sealed.remove(id);
+    }
+
+    boolean isSealed(long id) {
+        return sealed.contains(id);
+    }
+
+    /** The bytes on disk held by dirty chunks. */
+    long usedBytes() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    Set<Long> existingIds() throws IOException {
+        Set<Long> ids = new HashSet<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> {
+                try {
+                    ids.add(Long.parseLong(f.getFileName().toString()));
+                } catch (NumberFormatException e) {
+                    // Not a chunk (a leftover temp file): ignored.
+                }
+            });
+        }
+        return ids;
+    }
+
+    private void checkWritable(long id) {
+        if (sealed.contains(id)) {
+            throw new IllegalStateException("Dirty chunk " + id + " is sealed by a running commit; copy it first");
+        }
+    }
+}

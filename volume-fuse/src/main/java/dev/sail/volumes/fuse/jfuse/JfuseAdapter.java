@@ -1,0 +1,213 @@
+package dev.sail.volumes.fuse.jfuse;
+
+import dev.sail.volumes.fuse.core.Attributes;
+import dev.sail.volumes.fuse.core.Errno;
+import dev.sail.volumes.fuse.core.FsError;
+import dev.sail.volumes.fuse.core.FuseCalls;
+import dev.sail.volumes.fuse.core.VolumeFileSystem;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+import org.cryptomator.jfuse.api.DirFiller;
+import org.cryptomator.jfuse.api.FileInfo;
+import org.cryptomator.jfuse.api.FuseOperations;
+import org.cryptomator.jfuse.api.Stat;
+import org.cryptomator.jfuse.api.Statvfs;
+import org.cryptomator.jfuse.api.TimeSpec;
+
+/**
+ * The jfuse (libfuse3, Panama) edge: each callback is one line into {@link VolumeFileSystem}
+ * through {@link FuseCalls}, plus the copying between jfuse's structs and the core's values.
+ * Operations not listed in {@link #supportedOperations()} are left unbound, so libfuse answers
+ * ENOSYS for them. Thread-safe (the core is).
+ */
+final class JfuseAdapter implements FuseOperations {
+    private final VolumeFileSystem fs;
+    private final FuseCalls calls;
+    private final org.cryptomator.jfuse.api.Errno errno;
+    private final int uid;
+    private final int gid;
+
+    JfuseAdapter(VolumeFileSystem fs, FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid) {
+        this.fs = fs;
+        this.calls = calls;
+        this.errno = errno;
+        this.uid = uid;
+        this.gid = gid;
+    }
+
+    @Override
+    public org.cryptomator.jfuse.api.Errno errno() {
+        return errno;
+    }
+
+    @Override
+    public Set<Operation> supportedOperations() {
+        return EnumSet.of(Operation.GET_ATTR, Operation.READLINK, Operation.MKDIR, Operation.UNLINK, Operation.RMDIR,
+                Operation.SYMLINK, Operation.RENAME, Operation.CHMOD, Operation.CHOWN, Operation.TRUNCATE, Operation.OPEN,
+                Operation.READ, Operation.WRITE, Operation.STATFS, Operation.FLUSH, Operation.RELEASE, Operation.FSYNC,
+                Operation.OPEN_DIR, Operation.READ_DIR, Operation.RELEASE_DIR, Operation.CREATE, Operation.UTIMENS);
+    }
+
+    @Override
+    public int getattr(String path, Stat stat, FileInfo fi) {
+        return calls.runVoid("getattr", () -> fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path)));
+    }
+
+    @Override
+    public int readlink(String path, ByteBuffer buf, long len) {
+        return calls.runVoid("readlink", () -> putTarget(buf, len, fs.readlink(path)));
+    }
+
+    @Override
+    public int mkdir(String path, int mode) {
+        return calls.runVoid("mkdir", () -> fs.mkdir(path, mode));
+    }
+
+    @Override
+    public int unlink(String path) {
+        return calls.runVoid("unlink", () -> fs.unlink(path));
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return calls.runVoid("rmdir", () -> fs.rmdir(path));
+    }
+
+    @Override
+    public int symlink(String target, String linkname) {
+        return calls.runVoid("symlink", () -> fs.symlink(target, linkname));
+    }
+
+    @Override
+    public int rename(String oldpath, String newpath, int flags) {
+        return calls.runVoid("rename", () -> fs.rename(oldpath, newpath, flags));
+    }
+
+    @Override
+    public int chmod(String path, int mode, FileInfo fi) {
+        return calls.runVoid("chmod", () -> fs.chmod(path, mode));
+    }
+
+    @Override
+    public int chown(String path, int uid, int gid, FileInfo fi) {
+        return calls.runVoid("chown", () -> fs.chown(path, uid, gid));
+    }
+
+    @Override
+    public int truncate(String path, long size, FileInfo fi) {
+        return calls.runVoid("truncate", () -> {
+            if (fi != null) {
+                fs.truncate(fi.getFh(), size);
+            } else {
+                fs.truncate(path, size);
+            }
+        });
+    }
+
+    @Override
+    public int open(String path, FileInfo fi) {
+        return calls.runVoid("open", () -> fi.setFh(fs.open(path, fi.getFlags())));
+    }
+
+    @Override
+    public int create(String path, int mode, FileInfo fi) {
+        return calls.runVoid("create", () -> fi.setFh(fs.create(path, mode, fi.getFlags())));
+    }
+
+    @Override
+    public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+        return calls.run("read", () -> fs.read(fi.getFh(), buf, (int) size, offset));
+    }
+
+    @Override
+    public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+        return calls.run("write", () -> fs.write(fi.getFh(), buf, (int) size, offset));
+    }
+
+    @Override
+    public int statfs(String path, Statvfs statvfs) {
+        return calls.runVoid("statfs", () -> {
+            VolumeFileSystem.StatFs s = fs.statfs();
+            statvfs.setBsize(s.blockSize());
+            statvfs.setFrsize(s.blockSize());
+            statvfs.setBlocks(s.blocks());
+            statvfs.setBfree(s.freeBlocks());
+            statvfs.setBavail(s.availableBlocks());
+            statvfs.setNameMax(s.nameMax());
+        });
+    }
+
+    @Override
+    public int flush(String path, FileInfo fi) {
+        return calls.runVoid("flush", () -> fs.flush(fi.getFh()));
+    }
+
+    @Override
+    public int release(String path, FileInfo fi) {
+        return calls.runVoid("release", () -> fs.release(fi.getFh()));
+    }
+
+    @Override
+    public int fsync(String path, int datasync, FileInfo fi) {
+        return calls.runVoid("fsync", () -> fs.fsync(fi.getFh()));
+    }
+
+    @Override
+    public int opendir(String path, FileInfo fi) {
+        return calls.runVoid("opendir", () -> {
+            if (fs.getattr(path).kind() != Attributes.Kind.DIRECTORY) {
+                throw new FsError(Errno.ENOTDIR, "Not a directory: " + path);
+            }
+        });
+    }
+
+    @Override
+    public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
+        return calls.runVoid("readdir", () -> {
+            filler.fill(".");
+            filler.fill("..");
+            for (String name : fs.readdir(path)) {
+                filler.fill(name);
+            }
+        });
+    }
+
+    @Override
+    public int releasedir(String path, FileInfo fi) {
+        return calls.runVoid("releasedir", () -> { });
+    }
+
+    @Override
+    public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
+        return calls.runVoid("utimens", () -> {
+            if (mtime.isUtimeOmit()) {
+                fs.getattr(path);
+                return;
+            }
+            Instant when = mtime.isUtimeNow() ? Instant.now() : mtime.get();
+            fs.setModificationTime(path, when.getEpochSecond() * 1_000_000_000L + when.getNano());
+        });
+    }
+
+    private void fill(Stat stat, Attributes attributes) {
+        stat.setMode(attributes.stMode());
+        stat.setSize(attributes.size());
+        stat.setNLink((short) (attributes.kind() == Attributes.Kind.DIRECTORY ? 2 : 1));
+        stat.setUid(uid);
+        stat.setGid(gid);
+        Instant mtime = Instant.ofEpochSecond(0, attributes.mtimeNanos());
+        stat.mTime().set(mtime);
+        stat.cTime().set(mtime);
+        stat.aTime().set(mtime);
+    }
+
+    private static void putTarget(ByteBuffer buf, long len, String target) {
+        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
+        int n = (int) Math.min(bytes.length, Math.max(0, len - 1));
+        buf.put(bytes, 0, n);
+        buf.put((byte) 0);
+    }
+}

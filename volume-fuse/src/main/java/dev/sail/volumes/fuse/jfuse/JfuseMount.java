@@ -1,0 +1,92 @@
+package dev.sail.volumes.fuse.jfuse;
+
+import dev.sail.volumes.fuse.FuseEnvironment;
+import dev.sail.volumes.fuse.FuseMount;
+import dev.sail.volumes.fuse.VolumeFuseException;
+import dev.sail.volumes.fuse.core.FuseCalls;
+import dev.sail.volumes.fuse.core.VolumeFileSystem;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.cryptomator.jfuse.api.Fuse;
+import org.cryptomator.jfuse.api.FuseBuilder;
+import org.cryptomator.jfuse.api.FuseMountFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mount through jfuse (libfuse3). Pages of a file are cached by the kernel while its size and
+ * modification time stay the same ({@code auto_cache}); attributes and names are never cached by
+ * the kernel (timeouts of 0), so a reload shows at once. Thread-safe; closing unmounts, once.
+ */
+public final class JfuseMount implements FuseMount {
+    private static final Logger LOG = LoggerFactory.getLogger(JfuseMount.class);
+
+    private final Fuse fuse;
+    private final Path mountpoint;
+    private boolean closed;
+
+    private JfuseMount(Fuse fuse, Path mountpoint) {
+        this.fuse = fuse;
+        this.mountpoint = mountpoint;
+    }
+
+    /** Mounts {@code fs} at {@code mountpoint}; returns once the kernel serves the mount. */
+    public static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid) {
+        FuseEnvironment.check("jfuse");
+        FuseBuilder builder = Fuse.builder();
+        FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
+        Fuse fuse;
+        try {
+            fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid));
+        } catch (UnsatisfiedLinkError e) {
+            throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
+                    + FuseEnvironment.INSTALL_HINT, e);
+        }
+        List<String> options = new ArrayList<>(List.of(
+                "-o", "fsname=sail-volume:" + fs.volume(),
+                "-o", "subtype=sailvol",
+                "-o", "auto_cache",
+                "-o", "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
+        try {
+            fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
+        } catch (FuseMountFailedException | RuntimeException e) {
+            closeQuietly(fuse);
+            throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+        }
+        LOG.info("Mounted volume '{}' at {} (jfuse)", fs.volume(), mountpoint);
+        return new JfuseMount(fuse, mountpoint);
+    }
+
+    @Override
+    public Path mountpoint() {
+        return mountpoint;
+    }
+
+    @Override
+    public String binding() {
+        return "jfuse";
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(fuse);
+        if (FuseEnvironment.isMounted(mountpoint)) {
+            FuseEnvironment.fusermountUnmount(mountpoint);
+        }
+        LOG.info("Unmounted {}", mountpoint);
+    }
+
+    private static void closeQuietly(Fuse fuse) {
+        try {
+            fuse.close();
+        } catch (TimeoutException | RuntimeException e) {
+            LOG.warn("Closing the FUSE session did not finish cleanly: {}", e.toString());
+        }
+    }
+}
