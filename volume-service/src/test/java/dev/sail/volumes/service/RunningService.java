@@ -94,6 +94,18 @@ final class RunningService implements AutoCloseable {
         }
     }
 
+    String text(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** PUTs raw bytes to a presigned URL with its headers; answers the HTTP status. */
     int put(PresignedUrl url, byte[] bytes) {
         HttpRequest.Builder request = HttpRequest.newBuilder(url.url()).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes));
