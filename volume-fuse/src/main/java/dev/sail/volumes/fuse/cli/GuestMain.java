@@ -1,0 +1,449 @@
+package dev.sail.volumes.fuse.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sail.volumes.client.HttpChunkTransfer;
+import dev.sail.volumes.client.HttpVolumeService;
+import dev.sail.volumes.client.VolumeServiceException;
+import dev.sail.volumes.client.control.CommitReport;
+import dev.sail.volumes.client.control.ControlClient;
+import dev.sail.volumes.client.control.ControlProtocol;
+import dev.sail.volumes.client.control.MountControlException;
+import dev.sail.volumes.client.control.MountStatus;
+import dev.sail.volumes.client.control.ReloadReport;
+import dev.sail.volumes.client.control.StashInfo;
+import dev.sail.volumes.fuse.FuseEnvironment;
+import dev.sail.volumes.fuse.VolumeFuseException;
+import dev.sail.volumes.fuse.daemon.Daemon;
+import dev.sail.volumes.manifest.ManifestException;
+import dev.sail.volumes.manifest.VolumeName;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The guest commands of {@code sail-volume}: mount, commit, reload, status, unmount, stash.
+ * Errors reach the user as one line on stderr and exit code 1 (2 for usage errors); stack
+ * traces go to the daemon's log only.
+ */
+@Command(name = "sail-volume", mixinStandardHelpOptions = true,
+        subcommands = {GuestMain.Mount.class, GuestMain.Commit.class, GuestMain.Reload.class, GuestMain.Status.class,
+                GuestMain.Unmount.class, GuestMain.Stash.class},
+        description = "Mount a Sail volume and sync it: writes stay local until commit; reload shows the latest commit.")
+public final class GuestMain implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(GuestMain.class);
+    /** Commits taking longer than this show progress on stderr. */
+    private static final long PROGRESS_AFTER_NANOS = 2_000_000_000L;
+    private static final long MOUNT_WAIT_MS = 120_000;
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new GuestMain());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("sail-volume: " + userMessage(e));
+            LOG.debug("Command failed", e);
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.err);
+        return 2;
+    }
+
+    static String userMessage(Throwable e) {
+        return switch (e) {
+            case VolumeFuseException v -> v.getMessage();
+            case MountControlException m -> m.getMessage();
+            case ManifestException m -> m.getMessage();
+            case VolumeServiceException v when v.status() == 0 -> "Cannot reach the volume service: " + v.getMessage();
+            case VolumeServiceException v -> "The volume service refused (" + v.code() + "): " + v.getMessage();
+            default -> e.toString();
+        };
+    }
+
+    /** A size such as {@code 10G}, {@code 512M}, {@code 4096}. */
+    static long parseSize(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long unit = 1;
+        if (!t.isEmpty() && Character.isLetter(t.charAt(t.length() - 1))) {
+            unit = switch (t.charAt(t.length() - 1)) {
+                case 'K' -> 1L << 10;
+                case 'M' -> 1L << 20;
+                case 'G' -> 1L << 30;
+                case 'T' -> 1L << 40;
+                default -> throw new VolumeFuseException("Invalid size '" + text + "': use a number with K, M, G or T");
+            };
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(t), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new VolumeFuseException("Invalid size '" + text + "': use a number with K, M, G or T");
+        }
+    }
+
+    /** Where a mount's state lives by default: one directory per mount point. */
+    static Path defaultStateDir(Path mountpoint) {
+        String configured = System.getenv("SAIL_VOLUME_STATE_ROOT");
+        Path root = configured != null && !configured.isBlank() ? Path.of(configured) : Path.of("/var/lib/sail-volume");
+        if (configured == null || configured.isBlank()) {
+            try {
+                Files.createDirectories(root);
+            } catch (IOException | SecurityException e) {
+                root = Path.of(System.getProperty("user.home"), ".local", "state", "sail-volume");
+            }
+        }
+        String normalized = mountpoint.toAbsolutePath().normalize().toString();
+        String readable = normalized.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^_+", "");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(normalized.getBytes(StandardCharsets.UTF_8));
+            return root.resolve(readable + "-" + HexFormat.of().formatHex(digest, 0, 4));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("The JDK always provides SHA-256", e);
+        }
+    }
+
+    static String env(String name, String what) {
+        String value = System.getenv(name);
+        if (value == null || value.isBlank()) {
+            throw new VolumeFuseException(name + " is not set: export " + name + "=" + what);
+        }
+        return value;
+    }
+
+    static Path runDir() {
+        return ControlProtocol.defaultRunDir();
+    }
+
+    static ControlClient client(Path mountpoint) {
+        return ControlClient.forMount(mountpoint.toAbsolutePath().normalize(), runDir());
+    }
+
+    static void printJson(Object value) throws JsonProcessingException {
+        System.out.println(ControlProtocol.mapper().writeValueAsString(value));
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        double value = n;
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        int i = -1;
+        while (value >= 1024 && i < units.length - 1) {
+            value /= 1024;
+            i++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[i]);
+    }
+
+    @Command(name = "mount", mixinStandardHelpOptions = true,
+            description = "Mount a volume; returns once the mount is ready, leaving its daemon in the background.")
+    static final class Mount implements Callable<Integer> {
+        @Option(names = "--volume", required = true, description = "The volume's name.")
+        String volume;
+
+        @Option(names = "--create", description = "Create the volume if it does not exist.")
+        boolean create;
+
+        @Option(names = "--state-dir", description = "Holds the cache and the uncommitted changes (default: a directory per mount point under /var/lib/sail-volume).")
+        Path stateDir;
+
+        @Option(names = "--cache-size", defaultValue = "10G", description = "The most bytes the chunk cache keeps (default: ${DEFAULT-VALUE}); uncommitted data does not count.")
+        String cacheSize;
+
+        @Option(names = "--binding", defaultValue = "jfuse", description = "FUSE binding: jfuse (libfuse3, default) or jnr (libfuse2).")
+        String binding;
+
+        @Option(names = "--foreground", description = "Stay attached: serve the mount from this process until it is unmounted.")
+        boolean foreground;
+
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "An existing, absolute directory.")
+        Path mountpoint;
+
+        @Override
+        public Integer call() throws Exception {
+            VolumeName name = VolumeName.of(volume);
+            Daemon.checkMountpoint(mountpoint);
+            Path mp = mountpoint.normalize();
+            Path state = (stateDir != null ? stateDir : defaultStateDir(mp)).toAbsolutePath();
+            Daemon.Config config = new Daemon.Config(name, create, mp, state, parseSize(cacheSize), binding, runDir());
+            String url = env("SAIL_VOLUME_URL", "http://<service-host>:<port>");
+            String apiKey = env("SAIL_API_KEY", "sk_...");
+            FuseEnvironment.check(binding);
+            if (foreground) {
+                return serve(config, url, apiKey);
+            }
+            return spawn(config, state);
+        }
+
+        private Integer serve(Daemon.Config config, String url, String apiKey) throws Exception {
+            try (HttpVolumeService service = new HttpVolumeService(URI.create(url), apiKey);
+                 HttpChunkTransfer transfer = new HttpChunkTransfer()) {
+                Daemon daemon = Daemon.start(config, service, transfer);
+                Thread hook = new Thread(daemon::close, "sail-volume-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                System.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
+                        + " (base seq " + daemon.fileSystem().base().seq() + ", state " + config.stateDir() + ")");
+                daemon.awaitUnmounted();
+                daemon.close();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // Already shutting down: the hook closes the daemon (again, harmlessly).
+                }
+            }
+            return 0;
+        }
+
+        /** Starts this same command with --foreground as a detached process, and waits until its mount answers. */
+        private Integer spawn(Daemon.Config config, Path state) throws Exception {
+            Files.createDirectories(state);
+            Path log = state.resolve("daemon.log");
+            List<String> command = new ArrayList<>();
+            Path setsid = Path.of("/usr/bin/setsid");
+            if (Files.isExecutable(setsid)) {
+                command.add(setsid.toString());
+            }
+            command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(GuestMain.class.getName());
+            command.add("mount");
+            command.add("--volume=" + config.volume());
+            if (config.mintIfMissing()) {
+                command.add("--create");
+            }
+            command.add("--state-dir=" + state);
+            command.add("--cache-size=" + config.cacheBytes());
+            command.add("--binding=" + config.binding());
+            command.add("--foreground");
+            command.add(config.mountpoint().toString());
+            Process child = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            ControlClient control = ControlClient.forMount(config.mountpoint(), config.runDir());
+            long deadline = System.currentTimeMillis() + MOUNT_WAIT_MS;
+            while (System.currentTimeMillis() < deadline) {
+                if (!child.isAlive()) {
+                    System.err.println("sail-volume: the mount failed; its log (" + log + ") ends with:");
+                    List<String> lines = Files.readAllLines(log);
+                    lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(l -> System.err.println("  " + l));
+                    return 1;
+                }
+                if (control.isReachable() && FuseEnvironment.isMounted(config.mountpoint())) {
+                    System.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
+                            + " (daemon pid " + child.pid() + ", log " + log + ")");
+                    return 0;
+                }
+                Thread.sleep(100);
+            }
+            child.destroy();
+            System.err.println("sail-volume: the mount did not become ready within " + MOUNT_WAIT_MS / 1000 + " s; see " + log);
+            return 1;
+        }
+    }
+
+    @Command(name = "commit", mixinStandardHelpOptions = true, description = "Publish the mount's changes as one commit; prints its id.")
+    static final class Commit implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            long start = System.nanoTime();
+            PrintStream err = System.err;
+            boolean[] shown = {false};
+            CommitReport report = client(mountpoint).commit((bytesDone, bytesTotal, chunksDone, chunksTotal) -> {
+                long elapsed = System.nanoTime() - start;
+                if (elapsed < PROGRESS_AFTER_NANOS) {
+                    return;
+                }
+                shown[0] = true;
+                double rate = bytesDone / (elapsed / 1e9);
+                err.printf(Locale.ROOT, "\rUploading: %d/%d chunks, %s of %s, %s/s   ", chunksDone, chunksTotal,
+                        bytes(bytesDone), bytes(bytesTotal), bytes((long) rate));
+            });
+            if (shown[0]) {
+                err.println();
+            }
+            if (json) {
+                printJson(report);
+                return 0;
+            }
+            if (report.nothingToCommit()) {
+                System.out.println("Nothing to commit (at " + (report.commit().isEmpty() ? "the empty volume" : report.commit()) + ")");
+                return 0;
+            }
+            System.out.println(report.commit());
+            System.err.printf(Locale.ROOT, "Committed %d change(s) as seq %d: %d chunk(s) uploaded (%s), %d reused%n",
+                    report.filesChanged(), report.seq(), report.chunksUploaded(), bytes(report.bytesUploaded()), report.chunksReused());
+            if (!report.overwritten().isEmpty()) {
+                System.err.println("Overwrote newer changes from other mounts (the previous versions stay in history):");
+                report.overwritten().forEach(p -> System.err.println("  " + p));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = "Move the mount to the latest commit, discarding (and stashing) uncommitted changes; prints the commit id.")
+    static final class Reload implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ReloadReport report = client(mountpoint).reload();
+            if (json) {
+                printJson(report);
+                return 0;
+            }
+            System.out.println(report.commit().isEmpty() ? "(empty volume)" : report.commit());
+            if (!report.discarded().isEmpty()) {
+                System.err.println("Discarded " + report.discarded().size() + " uncommitted path(s), kept in stash " + report.stash()
+                        + " (sail-volume stash restore " + mountpoint + " " + report.stash() + "):");
+                report.discarded().forEach(p -> System.err.println("  " + p));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the mount's base commit, uncommitted paths and cache use.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            MountStatus status = client(mountpoint).status();
+            if (json) {
+                printJson(status);
+                return 0;
+            }
+            System.out.println("volume:     " + status.volume() + " at " + status.mountpoint() + " (" + status.binding() + ")");
+            System.out.println("base:       seq " + status.baseSeq() + (status.baseCommit().isEmpty() ? "" : " (" + status.baseCommit() + ")"));
+            System.out.println("cache:      " + bytes(status.cacheBytes()) + " of " + bytes(status.cacheLimit()));
+            System.out.println("dirty:      " + status.dirtyPaths().size() + " path(s), " + bytes(status.dirtyBytes()));
+            status.dirtyPaths().forEach(p -> System.out.println("  " + p));
+            return 0;
+        }
+    }
+
+    @Command(name = "unmount", mixinStandardHelpOptions = true, description = "Unmount; uncommitted changes stay in the state dir for the next mount.")
+    static final class Unmount implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Override
+        public Integer call() {
+            Path mp = mountpoint.toAbsolutePath().normalize();
+            ControlClient control = client(mp);
+            try {
+                control.unmount();
+                System.err.println("Unmounted " + mp);
+                return 0;
+            } catch (MountControlException e) {
+                if (FuseEnvironment.isMounted(mp) && FuseEnvironment.fusermountUnmount(mp)) {
+                    System.err.println("Unmounted " + mp + " (its daemon did not answer: " + e.getMessage() + ")");
+                    return 0;
+                }
+                throw e;
+            }
+        }
+    }
+
+    @Command(name = "stash", mixinStandardHelpOptions = true, subcommands = {StashList.class, StashRestore.class},
+            description = "List or restore the uncommitted changes that reloads discarded.")
+    static final class Stash implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(this).usage(System.err);
+            return 2;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the stashes of a mount.")
+    static final class StashList implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<StashInfo> stashes = client(mountpoint).stashList();
+            if (json) {
+                printJson(java.util.Map.of("stashes", stashes));
+                return 0;
+            }
+            if (stashes.isEmpty()) {
+                System.out.println("No stashes");
+            }
+            for (StashInfo stash : stashes) {
+                System.out.println(stash.id() + "  " + stash.created() + "  base seq " + stash.baseSeq() + "  " + stash.paths().size() + " path(s)");
+                stash.paths().forEach(p -> System.out.println("  " + p));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Put a stash's changes back into the mount (uncommitted; commit to publish them). Default: the newest stash.")
+    static final class StashRestore implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MOUNTPOINT")
+        Path mountpoint;
+
+        @Parameters(index = "1", paramLabel = "STASH", arity = "0..1")
+        String stash;
+
+        @Override
+        public Integer call() {
+            ControlClient control = client(mountpoint);
+            String id = stash;
+            if (id == null) {
+                List<StashInfo> stashes = control.stashList();
+                if (stashes.isEmpty()) {
+                    throw new VolumeFuseException("No stash to restore at " + mountpoint);
+                }
+                id = stashes.getLast().id();
+            }
+            List<String> restored = control.stashRestore(id);
+            System.err.println("Restored " + restored.size() + " path(s) from stash " + id + " (commit to publish them):");
+            restored.forEach(p -> System.err.println("  " + p));
+            return 0;
+        }
+    }
+}

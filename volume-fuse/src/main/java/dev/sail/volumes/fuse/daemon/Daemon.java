@@ -1,0 +1,267 @@
+package dev.sail.volumes.fuse.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sail.volumes.client.ChunkTransfer;
+import dev.sail.volumes.client.VolumeInfo;
+import dev.sail.volumes.client.VolumeService;
+import dev.sail.volumes.client.VolumeServiceException;
+import dev.sail.volumes.client.control.ControlClient;
+import dev.sail.volumes.client.control.ControlProtocol;
+import dev.sail.volumes.client.control.MountControlException;
+import dev.sail.volumes.client.control.MountStatus;
+import dev.sail.volumes.fuse.FuseEnvironment;
+import dev.sail.volumes.fuse.FuseMount;
+import dev.sail.volumes.fuse.VolumeFuseException;
+import dev.sail.volumes.fuse.core.FuseCalls;
+import dev.sail.volumes.fuse.core.LocalStore;
+import dev.sail.volumes.fuse.core.Synchronizer;
+import dev.sail.volumes.fuse.core.VolumeFileSystem;
+import dev.sail.volumes.fuse.jfuse.JfuseMount;
+import dev.sail.volumes.fuse.jnr.JnrMount;
+import dev.sail.volumes.fuse.state.RocksDbLocalStore;
+import dev.sail.volumes.manifest.VolumeName;
+import dev.sail.volumes.manifest.VolumePath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mounted volume: the local state, the file system, the FUSE mount and the control socket,
+ * wired together. {@link #start} returns once the mount serves and the socket answers.
+ *
+ * <p>Thread-safe. {@link #close()} stops the control socket, unmounts, then closes the file
+ * system and the local state, in that order; closing twice is fine.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** Progress lines go out at most this often. */
+    private static final long PROGRESS_INTERVAL_NANOS = 500_000_000L;
+
+    /**
+     * What to mount, where, and how.
+     *
+     * @param mintIfMissing create the volume when it does not exist
+     * @param binding       {@code jfuse} (libfuse3) or {@code jnr} (libfuse2)
+     * @param runDir        where the control socket goes ({@link ControlProtocol#defaultRunDir()})
+     */
+    public record Config(VolumeName volume, boolean mintIfMissing, Path mountpoint, Path stateDir, long cacheBytes,
+                         String binding, Path runDir) {
+        public Config {
+            Objects.requireNonNull(volume, "volume");
+            Objects.requireNonNull(stateDir, "stateDir");
+            Objects.requireNonNull(runDir, "runDir");
+            checkMountpoint(mountpoint);
+            if (!"jfuse".equals(binding) && !"jnr".equals(binding)) {
+                throw new VolumeFuseException("Unknown FUSE binding '" + binding + "': use jfuse (libfuse3) or jnr (libfuse2)");
+            }
+            if (cacheBytes <= 0) {
+                throw new VolumeFuseException("The cache size must be positive, got " + cacheBytes);
+            }
+        }
+    }
+
+    /** Refuses mount points that are relative or the root. */
+    public static void checkMountpoint(Path mountpoint) {
+        if (mountpoint == null || !mountpoint.isAbsolute()) {
+            throw new VolumeFuseException("The mount point must be an absolute path, got '" + mountpoint + "'");
+        }
+        if (mountpoint.normalize().getNameCount() == 0) {
+            throw new VolumeFuseException("Refusing to mount a volume over '/': choose a directory such as /mnt/volume");
+        }
+    }
+
+    private final Config config;
+    private final LocalStore store;
+    private final VolumeFileSystem fs;
+    private final Synchronizer sync;
+    private final FuseCalls calls = new FuseCalls();
+    private final CountDownLatch unmounted = new CountDownLatch(1);
+    private FuseMount mount;
+    private ControlServer control;
+    private boolean closed;
+
+    private Daemon(Config config, LocalStore store, VolumeFileSystem fs) throws IOException {
+        this.config = config;
+        this.store = store;
+        this.fs = fs;
+        this.sync = new Synchronizer(fs);
+    }
+
+    /**
+     * Mounts the volume and starts the control socket. {@code service} and {@code transfer} stay
+     * the caller's (closed by the caller after the daemon).
+     *
+     * @throws VolumeFuseException naming the problem: FUSE missing, volume missing, mount point busy...
+     */
+    public static Daemon start(Config config, VolumeService service, ChunkTransfer transfer) throws IOException {
+        FuseEnvironment.check(config.binding());
+        Path mountpoint = config.mountpoint().normalize();
+        if (!Files.isDirectory(mountpoint)) {
+            throw new VolumeFuseException("The mount point " + mountpoint + " is not a directory (create it first: mkdir -p " + mountpoint + ")");
+        }
+        if (FuseEnvironment.isMounted(mountpoint)) {
+            if (ControlClient.forMount(mountpoint, config.runDir()).isReachable()) {
+                throw new VolumeFuseException("A sail-volume daemon already serves " + mountpoint + " (sail-volume unmount " + mountpoint + ")");
+            }
+            // A daemon that died (kill -9, OOM) leaves its mount behind, answering "transport endpoint is not connected".
+            LOG.warn("Clearing the stale mount left at {} by a daemon that died", mountpoint);
+            if (!FuseEnvironment.fusermountUnmount(mountpoint) || FuseEnvironment.isMounted(mountpoint)) {
+                throw new VolumeFuseException("Something else is mounted at " + mountpoint + " and cannot be unmounted");
+            }
+        }
+        VolumeInfo info = volumeInfo(config, service);
+        Files.createDirectories(config.stateDir());
+        LocalStore store = new RocksDbLocalStore(config.stateDir().resolve("db"));
+        VolumeFileSystem fs = null;
+        Daemon daemon = null;
+        boolean success = false;
+        try {
+            fs = VolumeFileSystem.open(service, transfer, info, store, config.stateDir(),
+                    new VolumeFileSystem.Settings(config.cacheBytes(), 2, 4, uid(), gid()));
+            daemon = new Daemon(config, store, fs);
+            daemon.mount = switch (config.binding()) {
+                case "jnr" -> JnrMount.mount(fs, daemon.calls, mountpoint, uid(), gid());
+                default -> JfuseMount.mount(fs, daemon.calls, mountpoint, uid(), gid());
+            };
+            daemon.control = ControlServer.start(ControlProtocol.socketFor(config.runDir(), mountpoint), mountpoint, daemon::handle);
+            LOG.info("Serving volume '{}' at {} from base seq {} (state {}, control socket {})", config.volume(), mountpoint,
+                    fs.base().seq(), config.stateDir(), daemon.control.socket());
+            success = true;
+            return daemon;
+        } finally {
+            if (!success) {
+                if (daemon != null) {
+                    daemon.close();
+                } else {
+                    if (fs != null) {
+                        fs.close();
+                    }
+                    store.close();
+                }
+            }
+        }
+    }
+
+    private static VolumeInfo volumeInfo(Config config, VolumeService service) {
+        try {
+            if (config.mintIfMissing()) {
+                return service.createVolumeIfMissing(config.volume());
+            }
+            return service.findVolume(config.volume()).orElseThrow(() -> new VolumeFuseException(
+                    "Volume '" + config.volume() + "' does not exist (add --create to create it)"));
+        } catch (VolumeServiceException e) {
+            if (e.status() == 401 || "unauthorized".equals(e.code())) {
+                throw new VolumeFuseException("The volume service rejected the API key (check SAIL_API_KEY): " + e.getMessage(), e);
+            }
+            if (e.status() == 0) {
+                throw new VolumeFuseException("Cannot reach the volume service (check SAIL_VOLUME_URL): " + e.getMessage(), e);
+            }
+            throw new VolumeFuseException("The volume service refused to open volume '" + config.volume() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private Object handle(String op, JsonNode request, ControlServer.ProgressSink progress) throws Exception {
+        return switch (op) {
+            case ControlProtocol.OP_COMMIT -> {
+                long[] last = {0};
+                yield sync.commit((bytesDone, bytesTotal, chunksDone, chunksTotal) -> {
+                    long now = System.nanoTime();
+                    if (now - last[0] >= PROGRESS_INTERVAL_NANOS || chunksDone == chunksTotal) {
+                        last[0] = now;
+                        progress.send(ControlProtocol.progress(bytesDone, bytesTotal, chunksDone, chunksTotal));
+                    }
+                });
+            }
+            case ControlProtocol.OP_RELOAD -> sync.reload();
+            case ControlProtocol.OP_STATUS -> status();
+            case ControlProtocol.OP_STASH_LIST -> Map.of("stashes", sync.stashes());
+            case ControlProtocol.OP_STASH_RESTORE -> {
+                String id = request.path("stash").asText("");
+                if (id.isEmpty()) {
+                    throw new MountControlException("invalid_request", "stash-restore needs a \"stash\" id");
+                }
+                yield Map.of("restored", sync.restore(id));
+            }
+            case ControlProtocol.OP_UNMOUNT -> {
+                unmount();
+                yield Map.of("unmounted", config.mountpoint().toString());
+            }
+            default -> throw new MountControlException("invalid_request", "Unknown operation '" + op + "'");
+        };
+    }
+
+    public MountStatus status() throws IOException {
+        VolumeFileSystem.Base base = fs.base();
+        List<String> dirty = fs.dirtyPaths().stream().map(VolumePath::toString).toList();
+        return new MountStatus(config.volume().value(), config.mountpoint().toString(), mount.binding(), base.seq(),
+                base.commit(), dirty, fs.cache().usedBytes(), fs.cache().maxBytes(), sync.dirtyBytes());
+    }
+
+    public Synchronizer synchronizer() {
+        return sync;
+    }
+
+    public VolumeFileSystem fileSystem() {
+        return fs;
+    }
+
+    public FuseCalls calls() {
+        return calls;
+    }
+
+    public Path socket() {
+        return control.socket();
+    }
+
+    /** Unmounts (the state stays, with every uncommitted change) and releases {@link #awaitUnmounted()}. */
+    public synchronized void unmount() {
+        if (mount != null) {
+            mount.close();
+        }
+        unmounted.countDown();
+    }
+
+    /** Blocks until the mount is unmounted through the control socket or {@link #close()}. */
+    public void awaitUnmounted() throws InterruptedException {
+        unmounted.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (control != null) {
+            control.close();
+        }
+        if (mount != null) {
+            mount.close();
+        }
+        fs.close();
+        store.close();
+        unmounted.countDown();
+    }
+
+    private static int uid() {
+        return idOf("unix:uid");
+    }
+
+    private static int gid() {
+        return idOf("unix:gid");
+    }
+
+    private static int idOf(String attribute) {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), attribute);
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+}
