@@ -24,6 +24,14 @@ import java.util.TreeSet;
  *       the committer's base is reported in {@link MergeResult#overwritten()}.</li>
  * </ul>
  *
+ * <p>Precisely, a path is reported when this commit replaces its newest version (by writing it,
+ * deleting it, turning it into a parent directory, or deleting it with its subtree), that version's
+ * sequence is greater than the proposal's base, and it is not a directory replaced by a directory.
+ * A delete marker counts as a version: recreating a path that another commit deleted after the base
+ * is reported. Deleting a path that does not exist is a no-op: no write, no report. A commit never
+ * reports a path it wrote itself (a parent it created for an earlier change, say). The jqwik
+ * properties in {@code MergePropertyTest} check this rule against a naive reference model.
+ *
  * <p>Pure and deterministic: the result depends only on the view and the proposal. Not thread-safe
  * with respect to the view: the caller serializes commits on one volume.
  */
