@@ -1,0 +1,162 @@
+package dev.sail.volumes.service.gc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.manifest.Change;
+import dev.sail.volumes.manifest.CommitProposal;
+import dev.sail.volumes.manifest.Entry;
+import dev.sail.volumes.manifest.VolumeName;
+import dev.sail.volumes.manifest.VolumePath;
+import dev.sail.volumes.service.MissingChunksException;
+import dev.sail.volumes.service.ServiceMetrics;
+import dev.sail.volumes.service.VolumeOperations;
+import dev.sail.volumes.service.store.Org;
+import dev.sail.volumes.service.store.RocksDbManifestStore;
+import dev.sail.volumes.service.store.VolumeRecord;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Garbage collection against commits, over a real RocksDB store: both orders of the race between a
+ * commit that references an unreferenced chunk and a GC pass that wants to delete it, forced exactly.
+ */
+class ChunkCollectorIT {
+    private static final ChunkLayout LAYOUT = new ChunkLayout(4096, 1 << 20, 65536);
+
+    @TempDir
+    Path dir;
+    RocksDbManifestStore store;
+    InMemoryChunkStorage storage;
+    ReentrantReadWriteLock chunkLock;
+    VolumeOperations operations;
+    ChunkCollector collector;
+    Org org;
+    VolumeName name = VolumeName.of("v");
+    ChunkId chunk;
+    // Not the common pool: with two cores it has one thread, and the blocked commit would starve the GC.
+    final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = RocksDbManifestStore.open(dir);
+        storage = new InMemoryChunkStorage();
+        chunkLock = new ReentrantReadWriteLock();
+        ServiceMetrics metrics = new ServiceMetrics();
+        operations = new VolumeOperations(store, storage, metrics, LAYOUT, Clock.systemUTC(), chunkLock);
+        collector = new ChunkCollector(store, storage, chunkLock, Duration.ZERO, Clock.systemUTC(), metrics);
+        org = store.createOrg("acme", Instant.now());
+        operations.findOrCreate(org, name, VolumeOperations.MintPolicy.CREATE_IF_MISSING);
+        chunk = ChunkId.ofDigest(MessageDigest.getInstance("SHA-256").digest(new byte[] {1, 2, 3}));
+        // Uploaded long ago and referenced by nothing: garbage, until a commit references it.
+        storage.put(org.id(), chunk, 3, Instant.now().minus(Duration.ofDays(1)));
+    }
+
+    @AfterEach
+    void tearDown() {
+        threads.shutdownNow();
+        collector.close();
+        store.close();
+    }
+
+    @Test
+    void aCommitThatCheckedItsChunkFirstLandsAndTheChunkSurvives() throws Exception {
+        CountDownLatch inHead = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        storage.beforeHead = () -> {
+            inHead.countDown();
+            awaitQuietly(release);
+        };
+        CompletableFuture<VolumeOperations.CommitAnswer> commit = CompletableFuture.supplyAsync(() -> commitReferencingChunk(), threads);
+        assertThat(inHead.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<ChunkCollector.Result> gc = CompletableFuture.supplyAsync(collector::collect, threads);
+        await().atMost(Duration.ofSeconds(10)).until(chunkLock::hasQueuedThreads);
+        release.countDown();
+
+        assertThat(commit.get(10, TimeUnit.SECONDS).outcome().seq()).isEqualTo(1);
+        assertThat(gc.get(10, TimeUnit.SECONDS).deleted()).isZero();
+        assertThat(storage.contains(org.id(), chunk)).isTrue();
+        assertThat(store.isReferenced(volume(), chunk)).isTrue();
+    }
+
+    @Test
+    void aCommitThatChecksAfterTheDeletionFailsAndChangesNothing() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        storage.beforeDelete = () -> {
+            deleting.countDown();
+            awaitQuietly(release);
+        };
+        CompletableFuture<ChunkCollector.Result> gc = CompletableFuture.supplyAsync(collector::collect, threads);
+        assertThat(deleting.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<VolumeOperations.CommitAnswer> commit = CompletableFuture.supplyAsync(() -> commitReferencingChunk(), threads);
+        await().atMost(Duration.ofSeconds(10)).until(chunkLock::hasQueuedThreads);
+        release.countDown();
+
+        assertThat(gc.get(10, TimeUnit.SECONDS).deleted()).isEqualTo(1);
+        assertThatThrownBy(() -> commit.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(MissingChunksException.class)
+                .cause().hasMessageContaining("Cannot commit volume 'v': 1 chunk missing in storage");
+        assertThat(volume().headSeq()).isZero();
+        assertThat(storage.contains(org.id(), chunk)).isFalse();
+    }
+
+    @Test
+    void keepsReferencedChunksAndReclaimsThoseOfADeletedVolume() {
+        commitReferencingChunk();
+        assertThat(collector.collect().deleted()).isZero();
+        assertThat(storage.contains(org.id(), chunk)).isTrue();
+
+        operations.deleteVolume(org, name);
+        ChunkCollector.Result result = collector.collect();
+
+        assertThat(result.deleted()).isEqualTo(1);
+        assertThat(result.bytesDeleted()).isEqualTo(3);
+        assertThat(storage.contains(org.id(), chunk)).isFalse();
+        assertThat(store.findChunk(org.id(), chunk)).isEmpty();
+    }
+
+    @Test
+    void leavesChunksYoungerThanTheGracePeriod() {
+        ChunkCollector patient = new ChunkCollector(store, storage, chunkLock, Duration.ofDays(2), Clock.systemUTC(),
+                new ServiceMetrics());
+        assertThat(patient.collect().deleted()).isZero();
+        assertThat(storage.contains(org.id(), chunk)).isTrue();
+    }
+
+    private VolumeOperations.CommitAnswer commitReferencingChunk() {
+        return operations.commit(org, name, new CommitProposal(0, "k", "m",
+                List.of(new Change(VolumePath.of("f"), new Entry.File(3, 0644, 0, List.of(chunk))))));
+    }
+
+    private VolumeRecord volume() {
+        return store.findVolume(org.id(), name).orElseThrow();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
