@@ -34,7 +34,8 @@ class HttpChunkTransferTest {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile int failStatus = 503;
-    private final CountDownLatch overlap = new CountDownLatch(3);
+    /** Armed by the concurrency test only. */
+    private volatile CountDownLatch overlap = new CountDownLatch(0);
     private HttpChunkTransfer transfer;
 
     @BeforeEach
@@ -100,6 +101,7 @@ class HttpChunkTransferTest {
             PresignedUrl url = url(bytes, "/c" + i, Map.of("x-amz-checksum-sha256", id(bytes).base64(), "Content-Length", "99"));
             uploads.add(new ChunkTransfer.Upload(url, bytes.length, () -> ByteBuffer.wrap(bytes)));
         }
+        overlap = new CountDownLatch(3);
         failuresLeft.put("/c0", new AtomicInteger(2));
         failuresLeft.put("/c5", new AtomicInteger(3));
         List<ChunkId> done = java.util.Collections.synchronizedList(new ArrayList<>());
