@@ -193,6 +193,10 @@ public final class GuestMain implements Callable<Integer> {
             if (foreground) {
                 return serve(config, url, apiKey);
             }
+            // Fail here, in the user's terminal, when the service is unreachable or the volume missing.
+            try (HttpVolumeService service = new HttpVolumeService(URI.create(url), apiKey)) {
+                Daemon.volumeInfo(config, service);
+            }
             return spawn(config, state);
         }
 

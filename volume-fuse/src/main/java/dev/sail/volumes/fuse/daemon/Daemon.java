@@ -102,9 +102,6 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Config config, VolumeService service, ChunkTransfer transfer) throws IOException {
         FuseEnvironment.check(config.binding());
         Path mountpoint = config.mountpoint().normalize();
-        if (!Files.isDirectory(mountpoint)) {
-            throw new VolumeFuseException("The mount point " + mountpoint + " is not a directory (create it first: mkdir -p " + mountpoint + ")");
-        }
         if (FuseEnvironment.isMounted(mountpoint)) {
             if (ControlClient.forMount(mountpoint, config.runDir()).isReachable()) {
                 throw new VolumeFuseException("A sail-volume daemon already serves " + mountpoint + " (sail-volume unmount " + mountpoint + ")");
@@ -114,6 +111,9 @@ public final class Daemon implements AutoCloseable {
             if (!FuseEnvironment.fusermountUnmount(mountpoint) || FuseEnvironment.isMounted(mountpoint)) {
                 throw new VolumeFuseException("Something else is mounted at " + mountpoint + " and cannot be unmounted");
             }
+        }
+        if (!Files.isDirectory(mountpoint)) {
+            throw new VolumeFuseException("The mount point " + mountpoint + " is not a directory (create it first: mkdir -p " + mountpoint + ")");
         }
         VolumeInfo info = volumeInfo(config, service);
         Files.createDirectories(config.stateDir());
@@ -148,7 +148,12 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private static VolumeInfo volumeInfo(Config config, VolumeService service) {
+    /**
+     * The volume to mount, created first when the config says so.
+     *
+     * @throws VolumeFuseException with a clear message when the service is unreachable, rejects the key, or lacks the volume
+     */
+    public static VolumeInfo volumeInfo(Config config, VolumeService service) {
         try {
             if (config.mintIfMissing()) {
                 return service.createVolumeIfMissing(config.volume());
