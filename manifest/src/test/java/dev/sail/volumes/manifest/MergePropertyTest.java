@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sail.volumes.chunking.ChunkHasher;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -24,9 +21,7 @@ import net.jqwik.api.Provide;
  * each commit based on a random recent sequence, so that clashes of every kind are frequent.
  */
 class MergePropertyTest {
-    private static final Entry.Directory AUTO_DIR = new Entry.Directory(0755, 0);
-
-    /** One commit of a history: it is based {@code lag} commits behind the head at the time it is applied. */
+        /** One commit of a history: it is based {@code lag} commits behind the head at the time it is applied. */
     record Step(int lag, List<Change> changes) {
         long base(long head) {
             return Math.max(0, head - lag);
@@ -89,79 +84,6 @@ class MergePropertyTest {
         return kept;
     }
 
-    // ---- the reference model ---------------------------------------------------------------------
-
-    /**
-     * The merge rule written the naive way, straight from its description, over a plain map of the
-     * newest version of every path: whole-map scans, no pending set, no sorted index.
-     */
-    static final class Reference {
-        final Map<VolumePath, Versioned> newest = new HashMap<>();
-        long head;
-
-        /** Applies one commit; returns the overwritten paths and the writes, as Merge reports them. */
-        MergeResult commit(long base, List<Change> changes) {
-            long seq = ++head;
-            TreeSet<VolumePath> overwritten = new TreeSet<>();
-            for (Change change : changes) {
-                VolumePath path = change.path();
-                if (!change.entry().exists()) {
-                    Versioned old = newest.get(path);
-                    if (old != null && old.entry().exists()) {
-                        replace(path, Entry.DELETED, base, seq, overwritten);
-                    }
-                    continue;
-                }
-                for (VolumePath ancestor : path.ancestors()) {
-                    Versioned old = newest.get(ancestor);
-                    if (old == null || !(old.entry() instanceof Entry.Directory)) {
-                        replace(ancestor, AUTO_DIR, base, seq, overwritten);
-                    }
-                }
-                replace(path, change.entry(), base, seq, overwritten);
-            }
-            TreeMap<VolumePath, Entry> writes = new TreeMap<>();
-            newest.forEach((path, v) -> {
-                if (v.seq() == seq) {
-                    writes.put(path, v.entry());
-                }
-            });
-            List<Change> writeList = new ArrayList<>();
-            writes.forEach((path, entry) -> writeList.add(new Change(path, entry)));
-            return new MergeResult(writeList, List.copyOf(overwritten));
-        }
-
-        private void replace(VolumePath path, Entry entry, long base, long seq, Set<VolumePath> overwritten) {
-            Versioned old = newest.get(path);
-            boolean oldIsDir = old != null && old.entry() instanceof Entry.Directory;
-            boolean newIsDir = entry instanceof Entry.Directory;
-            if (oldIsDir && !newIsDir) {
-                for (Versioned v : List.copyOf(newest.values())) {
-                    if (path.isAncestorOf(v.path()) && v.entry().exists()) {
-                        if (v.seq() > base && v.seq() != seq) {
-                            overwritten.add(v.path());
-                        }
-                        newest.put(v.path(), new Versioned(v.path(), Entry.DELETED, seq));
-                    }
-                }
-            }
-            if (old != null && !(oldIsDir && newIsDir) && old.seq() > base && old.seq() != seq) {
-                overwritten.add(path);
-            }
-            newest.put(path, new Versioned(path, entry, seq));
-        }
-
-        Map<VolumePath, Entry> snapshot() {
-            TreeMap<VolumePath, Entry> live = new TreeMap<>();
-            newest.forEach((path, v) -> {
-                if (v.entry().exists()) {
-                    live.put(path, v.entry());
-                }
-            });
-            return live;
-        }
-    }
-
     // ---- properties --------------------------------------------------------------------------------
 
     private static List<MergeResult> run(InMemoryManifest volume, List<Step> history) {
@@ -184,7 +106,7 @@ class MergePropertyTest {
     @Property(tries = 600)
     void mergeAgreesWithTheReferenceModel(@ForAll("histories") List<Step> history) {
         InMemoryManifest volume = new InMemoryManifest();
-        Reference reference = new Reference();
+        ReferenceMerge reference = new ReferenceMerge();
         for (Step step : history) {
             long base = step.base(volume.headSeq());
             MergeResult actual = volume.commit(new CommitProposal(base, "k" + volume.headSeq(), "m", step.changes()));
