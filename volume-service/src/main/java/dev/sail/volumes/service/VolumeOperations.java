@@ -164,12 +164,17 @@ public final class VolumeOperations {
 
     // ---- reads ------------------------------------------------------------------------------
 
+    /** A path's version and the sequence it was read at. */
+    public record Stat(long seq, Versioned version) {
+    }
+
     /** The version of {@code path} at {@code at} (the head when empty); 404 when it does not exist there. */
-    public Versioned stat(Org org, VolumeName name, VolumePath path, OptionalLong at) {
+    public Stat stat(Org org, VolumeName name, VolumePath path, OptionalLong at) {
         VolumeRecord volume = loadVolume(org, name);
         long seq = seqOrHead(volume, at, "at");
-        return store.find(volume, path, seq).filter(v -> v.entry().exists()).orElseThrow(() ->
+        Versioned version = store.find(volume, path, seq).filter(v -> v.entry().exists()).orElseThrow(() ->
                 ServiceException.notFound("Path '" + path + "' does not exist at commit " + seq + " of volume '" + name + "'"));
+        return new Stat(seq, version);
     }
 
     /** One page of the children of {@code directory} at {@code at}, sorted by name. */

@@ -10,7 +10,6 @@ import dev.sail.volumes.manifest.CommitProposal;
 import dev.sail.volumes.manifest.ManifestException;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
-import dev.sail.volumes.manifest.Versioned;
 import dev.sail.volumes.manifest.WireCodec;
 import dev.sail.volumes.service.ApiKeys;
 import dev.sail.volumes.service.MissingChunksException;
@@ -180,10 +179,10 @@ public final class ApiServer implements AutoCloseable {
         });
 
         r.get("/v1/volumes/{name}/stat", ctx -> {
-            Versioned version = operations.stat(org(ctx), volumeName(ctx), pathParam(ctx, "path"), seqParam(ctx, "at"));
+            VolumeOperations.Stat stat = operations.stat(org(ctx), volumeName(ctx), pathParam(ctx, "path"), seqParam(ctx, "at"));
             ObjectNode answer = NODES.objectNode();
-            answer.put("seq", seqParam(ctx, "at").orElse(operations.loadVolume(org(ctx), volumeName(ctx)).headSeq()));
-            answer.set("version", WireCodec.versionedNode(version));
+            answer.put("seq", stat.seq());
+            answer.set("version", WireCodec.versionedNode(stat.version()));
             ok(ctx, answer);
         });
         r.get("/v1/volumes/{name}/list", ctx -> {
