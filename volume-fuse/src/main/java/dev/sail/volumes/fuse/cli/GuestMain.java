@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * The guest commands of {@code sail-volume}: mount, commit, reload, status, unmount, stash.
@@ -53,19 +55,36 @@ public final class GuestMain implements Callable<Integer> {
     private static final long PROGRESS_AFTER_NANOS = 2_000_000_000L;
     private static final long MOUNT_WAIT_MS = 120_000;
 
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    GuestMain(Map<String, String> env, PrintStream out, PrintStream err) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+    }
+
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new GuestMain());
+        System.exit(run(System.getenv(), System.out, System.err, args));
+    }
+
+    /** Runs one command with {@code env} as its environment; answers the exit code (0 ok, 1 failed, 2 usage). */
+    public static int run(Map<String, String> env, PrintStream out, PrintStream err, String... args) {
+        CommandLine cli = new CommandLine(new GuestMain(env, out, err));
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("sail-volume: " + userMessage(e));
+            err.println("sail-volume: " + userMessage(e));
             LOG.debug("Command failed", e);
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.err);
+        new CommandLine(this).usage(err);
         return 2;
     }
 
@@ -102,8 +121,8 @@ public final class GuestMain implements Callable<Integer> {
     }
 
     /** Where a mount's state lives by default: one directory per mount point. */
-    static Path defaultStateDir(Path mountpoint) {
-        String configured = System.getenv("SAIL_VOLUME_STATE_ROOT");
+    Path defaultStateDir(Path mountpoint) {
+        String configured = env.get("SAIL_VOLUME_STATE_ROOT");
         Path root = configured != null && !configured.isBlank() ? Path.of(configured) : Path.of("/var/lib/sail-volume");
         if (configured == null || configured.isBlank()) {
             try {
@@ -122,24 +141,25 @@ public final class GuestMain implements Callable<Integer> {
         }
     }
 
-    static String env(String name, String what) {
-        String value = System.getenv(name);
+    String env(String name, String what) {
+        String value = env.get(name);
         if (value == null || value.isBlank()) {
             throw new VolumeFuseException(name + " is not set: export " + name + "=" + what);
         }
         return value;
     }
 
-    static Path runDir() {
-        return ControlProtocol.defaultRunDir();
+    Path runDir() {
+        String configured = env.get("SAIL_VOLUME_RUN_DIR");
+        return configured != null && !configured.isBlank() ? Path.of(configured) : ControlProtocol.defaultRunDir();
     }
 
-    static ControlClient client(Path mountpoint) {
+    ControlClient client(Path mountpoint) {
         return ControlClient.forMount(mountpoint.toAbsolutePath().normalize(), runDir());
     }
 
-    static void printJson(Object value) throws JsonProcessingException {
-        System.out.println(ControlProtocol.mapper().writeValueAsString(value));
+    void printJson(Object value) throws JsonProcessingException {
+        out.println(ControlProtocol.mapper().writeValueAsString(value));
     }
 
     static String bytes(long n) {
@@ -159,6 +179,9 @@ public final class GuestMain implements Callable<Integer> {
     @Command(name = "mount", mixinStandardHelpOptions = true,
             description = "Mount a volume; returns once the mount is ready, leaving its daemon in the background.")
     static final class Mount implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Option(names = "--volume", required = true, description = "The volume's name.")
         String volume;
 
@@ -185,10 +208,10 @@ public final class GuestMain implements Callable<Integer> {
             VolumeName name = VolumeName.of(volume);
             Daemon.checkMountpoint(mountpoint);
             Path mp = mountpoint.normalize();
-            Path state = (stateDir != null ? stateDir : defaultStateDir(mp)).toAbsolutePath();
-            Daemon.Config config = new Daemon.Config(name, create, mp, state, parseSize(cacheSize), binding, runDir());
-            String url = env("SAIL_VOLUME_URL", "http://<service-host>:<port>");
-            String apiKey = env("SAIL_API_KEY", "sk_...");
+            Path state = (stateDir != null ? stateDir : main.defaultStateDir(mp)).toAbsolutePath();
+            Daemon.Config config = new Daemon.Config(name, create, mp, state, parseSize(cacheSize), binding, main.runDir());
+            String url = main.env("SAIL_VOLUME_URL", "http://<service-host>:<port>");
+            String apiKey = main.env("SAIL_API_KEY", "sk_...");
             FuseEnvironment.check(binding);
             if (foreground) {
                 return serve(config, url, apiKey);
@@ -206,7 +229,7 @@ public final class GuestMain implements Callable<Integer> {
                 Daemon daemon = Daemon.start(config, service, transfer);
                 Thread hook = new Thread(daemon::close, "sail-volume-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
-                System.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
+                main.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
                         + " (base seq " + daemon.fileSystem().base().seq() + ", state " + config.stateDir() + ")");
                 daemon.awaitUnmounted();
                 daemon.close();
@@ -243,7 +266,13 @@ public final class GuestMain implements Callable<Integer> {
             command.add("--binding=" + config.binding());
             command.add("--foreground");
             command.add(config.mountpoint().toString());
-            Process child = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            main.env.forEach((key, value) -> {
+                if (key.startsWith("SAIL_")) {
+                    builder.environment().put(key, value);
+                }
+            });
+            Process child = builder
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
@@ -252,26 +281,29 @@ public final class GuestMain implements Callable<Integer> {
             long deadline = System.currentTimeMillis() + MOUNT_WAIT_MS;
             while (System.currentTimeMillis() < deadline) {
                 if (!child.isAlive()) {
-                    System.err.println("sail-volume: the mount failed; its log (" + log + ") ends with:");
+                    main.err.println("sail-volume: the mount failed; its log (" + log + ") ends with:");
                     List<String> lines = Files.readAllLines(log);
-                    lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(l -> System.err.println("  " + l));
+                    lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(l -> main.err.println("  " + l));
                     return 1;
                 }
                 if (control.isReachable() && FuseEnvironment.isMounted(config.mountpoint())) {
-                    System.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
+                    main.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
                             + " (daemon pid " + child.pid() + ", log " + log + ")");
                     return 0;
                 }
                 Thread.sleep(100);
             }
             child.destroy();
-            System.err.println("sail-volume: the mount did not become ready within " + MOUNT_WAIT_MS / 1000 + " s; see " + log);
+            main.err.println("sail-volume: the mount did not become ready within " + MOUNT_WAIT_MS / 1000 + " s; see " + log);
             return 1;
         }
     }
 
     @Command(name = "commit", mixinStandardHelpOptions = true, description = "Publish the mount's changes as one commit; prints its id.")
     static final class Commit implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
@@ -281,9 +313,9 @@ public final class GuestMain implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             long start = System.nanoTime();
-            PrintStream err = System.err;
+            PrintStream err = main.err;
             boolean[] shown = {false};
-            CommitReport report = client(mountpoint).commit((bytesDone, bytesTotal, chunksDone, chunksTotal) -> {
+            CommitReport report = main.client(mountpoint).commit((bytesDone, bytesTotal, chunksDone, chunksTotal) -> {
                 long elapsed = System.nanoTime() - start;
                 if (elapsed < PROGRESS_AFTER_NANOS) {
                     return;
@@ -297,19 +329,19 @@ public final class GuestMain implements Callable<Integer> {
                 err.println();
             }
             if (json) {
-                printJson(report);
+                main.printJson(report);
                 return 0;
             }
             if (report.nothingToCommit()) {
-                System.out.println("Nothing to commit (at " + (report.commit().isEmpty() ? "the empty volume" : report.commit()) + ")");
+                main.out.println("Nothing to commit (at " + (report.commit().isEmpty() ? "the empty volume" : report.commit()) + ")");
                 return 0;
             }
-            System.out.println(report.commit());
-            System.err.printf(Locale.ROOT, "Committed %d change(s) as seq %d: %d chunk(s) uploaded (%s), %d reused%n",
+            main.out.println(report.commit());
+            main.err.printf(Locale.ROOT, "Committed %d change(s) as seq %d: %d chunk(s) uploaded (%s), %d reused%n",
                     report.filesChanged(), report.seq(), report.chunksUploaded(), bytes(report.bytesUploaded()), report.chunksReused());
             if (!report.overwritten().isEmpty()) {
-                System.err.println("Overwrote newer changes from other mounts (the previous versions stay in history):");
-                report.overwritten().forEach(p -> System.err.println("  " + p));
+                main.err.println("Overwrote newer changes from other mounts (the previous versions stay in history):");
+                report.overwritten().forEach(p -> main.err.println("  " + p));
             }
             return 0;
         }
@@ -318,6 +350,9 @@ public final class GuestMain implements Callable<Integer> {
     @Command(name = "reload", mixinStandardHelpOptions = true,
             description = "Move the mount to the latest commit, discarding (and stashing) uncommitted changes; prints the commit id.")
     static final class Reload implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
@@ -326,16 +361,16 @@ public final class GuestMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ReloadReport report = client(mountpoint).reload();
+            ReloadReport report = main.client(mountpoint).reload();
             if (json) {
-                printJson(report);
+                main.printJson(report);
                 return 0;
             }
-            System.out.println(report.commit().isEmpty() ? "(empty volume)" : report.commit());
+            main.out.println(report.commit().isEmpty() ? "(empty volume)" : report.commit());
             if (!report.discarded().isEmpty()) {
-                System.err.println("Discarded " + report.discarded().size() + " uncommitted path(s), kept in stash " + report.stash()
+                main.err.println("Discarded " + report.discarded().size() + " uncommitted path(s), kept in stash " + report.stash()
                         + " (sail-volume stash restore " + mountpoint + " " + report.stash() + "):");
-                report.discarded().forEach(p -> System.err.println("  " + p));
+                report.discarded().forEach(p -> main.err.println("  " + p));
             }
             return 0;
         }
@@ -343,6 +378,9 @@ public final class GuestMain implements Callable<Integer> {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the mount's base commit, uncommitted paths and cache use.")
     static final class Status implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
@@ -351,36 +389,39 @@ public final class GuestMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            MountStatus status = client(mountpoint).status();
+            MountStatus status = main.client(mountpoint).status();
             if (json) {
-                printJson(status);
+                main.printJson(status);
                 return 0;
             }
-            System.out.println("volume:     " + status.volume() + " at " + status.mountpoint() + " (" + status.binding() + ")");
-            System.out.println("base:       seq " + status.baseSeq() + (status.baseCommit().isEmpty() ? "" : " (" + status.baseCommit() + ")"));
-            System.out.println("cache:      " + bytes(status.cacheBytes()) + " of " + bytes(status.cacheLimit()));
-            System.out.println("dirty:      " + status.dirtyPaths().size() + " path(s), " + bytes(status.dirtyBytes()));
-            status.dirtyPaths().forEach(p -> System.out.println("  " + p));
+            main.out.println("volume:     " + status.volume() + " at " + status.mountpoint() + " (" + status.binding() + ")");
+            main.out.println("base:       seq " + status.baseSeq() + (status.baseCommit().isEmpty() ? "" : " (" + status.baseCommit() + ")"));
+            main.out.println("cache:      " + bytes(status.cacheBytes()) + " of " + bytes(status.cacheLimit()));
+            main.out.println("dirty:      " + status.dirtyPaths().size() + " path(s), " + bytes(status.dirtyBytes()));
+            status.dirtyPaths().forEach(p -> main.out.println("  " + p));
             return 0;
         }
     }
 
     @Command(name = "unmount", mixinStandardHelpOptions = true, description = "Unmount; uncommitted changes stay in the state dir for the next mount.")
     static final class Unmount implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
         @Override
         public Integer call() {
             Path mp = mountpoint.toAbsolutePath().normalize();
-            ControlClient control = client(mp);
+            ControlClient control = main.client(mp);
             try {
                 control.unmount();
-                System.err.println("Unmounted " + mp);
+                main.err.println("Unmounted " + mp);
                 return 0;
             } catch (MountControlException e) {
                 if (FuseEnvironment.isMounted(mp) && FuseEnvironment.fusermountUnmount(mp)) {
-                    System.err.println("Unmounted " + mp + " (its daemon did not answer: " + e.getMessage() + ")");
+                    main.err.println("Unmounted " + mp + " (its daemon did not answer: " + e.getMessage() + ")");
                     return 0;
                 }
                 throw e;
@@ -391,15 +432,21 @@ public final class GuestMain implements Callable<Integer> {
     @Command(name = "stash", mixinStandardHelpOptions = true, subcommands = {StashList.class, StashRestore.class},
             description = "List or restore the uncommitted changes that reloads discarded.")
     static final class Stash implements Callable<Integer> {
+        @ParentCommand
+        GuestMain main;
+
         @Override
         public Integer call() {
-            new CommandLine(this).usage(System.err);
+            new CommandLine(this).usage(main.err);
             return 2;
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the stashes of a mount.")
     static final class StashList implements Callable<Integer> {
+        @ParentCommand
+        Stash group;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
@@ -408,17 +455,17 @@ public final class GuestMain implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            List<StashInfo> stashes = client(mountpoint).stashList();
+            List<StashInfo> stashes = group.main.client(mountpoint).stashList();
             if (json) {
-                printJson(java.util.Map.of("stashes", stashes));
+                group.main.printJson(java.util.Map.of("stashes", stashes));
                 return 0;
             }
             if (stashes.isEmpty()) {
-                System.out.println("No stashes");
+                group.main.out.println("No stashes");
             }
             for (StashInfo stash : stashes) {
-                System.out.println(stash.id() + "  " + stash.created() + "  base seq " + stash.baseSeq() + "  " + stash.paths().size() + " path(s)");
-                stash.paths().forEach(p -> System.out.println("  " + p));
+                group.main.out.println(stash.id() + "  " + stash.created() + "  base seq " + stash.baseSeq() + "  " + stash.paths().size() + " path(s)");
+                stash.paths().forEach(p -> group.main.out.println("  " + p));
             }
             return 0;
         }
@@ -427,6 +474,9 @@ public final class GuestMain implements Callable<Integer> {
     @Command(name = "restore", mixinStandardHelpOptions = true,
             description = "Put a stash's changes back into the mount (uncommitted; commit to publish them). Default: the newest stash.")
     static final class StashRestore implements Callable<Integer> {
+        @ParentCommand
+        Stash group;
+
         @Parameters(index = "0", paramLabel = "MOUNTPOINT")
         Path mountpoint;
 
@@ -435,7 +485,7 @@ public final class GuestMain implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ControlClient control = client(mountpoint);
+            ControlClient control = group.main.client(mountpoint);
             String id = stash;
             if (id == null) {
                 List<StashInfo> stashes = control.stashList();
@@ -445,8 +495,8 @@ public final class GuestMain implements Callable<Integer> {
                 id = stashes.getLast().id();
             }
             List<String> restored = control.stashRestore(id);
-            System.err.println("Restored " + restored.size() + " path(s) from stash " + id + " (commit to publish them):");
-            restored.forEach(p -> System.err.println("  " + p));
+            group.main.err.println("Restored " + restored.size() + " path(s) from stash " + id + " (commit to publish them):");
+            restored.forEach(p -> group.main.err.println("  " + p));
             return 0;
         }
     }

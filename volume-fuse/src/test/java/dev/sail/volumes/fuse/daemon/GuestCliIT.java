@@ -80,11 +80,25 @@ class GuestCliIT {
         return builder;
     }
 
+    /** Runs a command in this JVM (fast: no JVM start), with the environment a user would have. */
     Result run(String... args) throws Exception {
         return run(Map.of(), args);
     }
 
-    Result run(Map<String, String> env, String... args) throws Exception {
+    Result run(Map<String, String> extraEnv, String... args) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("SAIL_VOLUME_URL", service.baseUrl().toString(),
+                "SAIL_API_KEY", service.apiKey(), "SAIL_VOLUME_RUN_DIR", runDir().toString()));
+        env.putAll(extraEnv);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int exit = GuestMain.run(env, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), args);
+        return new Result(exit, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Runs a command as its own process, as the launcher does. */
+    Result runProcess(String... args) throws Exception {
+        Map<String, String> env = Map.of();
         Path out = Files.createTempFile(temp, "out", ".txt");
         Path err = Files.createTempFile(temp, "err", ".txt");
         Process process = guest(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -117,7 +131,7 @@ class GuestCliIT {
         daemon.destroyForcibly();
         assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-        Result remount = run("mount", "--volume", "crash", "--state-dir", state.toString(), mnt.toString());
+        Result remount = runProcess("mount", "--volume", "crash", "--state-dir", state.toString(), mnt.toString());
         assertThat(remount.exit()).as(remount.err()).isZero();
         assertThat(remount.err()).contains("Mounted volume 'crash' at " + mnt);
         assertThat(Files.readAllBytes(mnt.resolve("work/data.bin"))).isEqualTo(data);

@@ -61,6 +61,11 @@ class TwoSailboxesIT {
         }
     }
 
+    /** The FUSE binding the mounts use. */
+    protected String binding() {
+        return "jfuse";
+    }
+
     Path runDir() throws Exception {
         return Files.createDirectories(temp.resolve("run"));
     }
@@ -69,7 +74,7 @@ class TwoSailboxesIT {
         Path mountpoint = Files.createDirectories(temp.resolve(name));
         mountpoints.add(mountpoint);
         Daemon daemon = Daemon.start(new Daemon.Config(VolumeName.of(volume), true, mountpoint, temp.resolve(name + "-state"),
-                256L << 20, "jfuse", runDir()), service.client(), service.transfer());
+                256L << 20, binding(), runDir()), service.client(), service.transfer());
         daemons.add(daemon);
         return mountpoint;
     }
