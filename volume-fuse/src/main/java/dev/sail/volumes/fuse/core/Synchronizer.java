@@ -226,6 +226,17 @@ public final class Synchronizer {
         return false;
     }
 
+    /** True when an overlay entry above {@code path} is not a directory (so nothing may be put beneath it). */
+    private boolean beneathNonDirectory(VolumePath path) {
+        for (VolumePath ancestor : path.ancestors()) {
+            Local local = fs.overlay.get(ancestor);
+            if (local != null && !(local instanceof Local.Dir)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Map<Long, ChunkId> hash(Collection<DirtyChunk> chunks) throws IOException {
         List<ChunkHasher.ChunkSource> sources = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
@@ -355,12 +366,17 @@ public final class Synchronizer {
                             if (node.openCount > 0) {
                                 fs.openClean.put(path, node);
                             }
-                        } else if (current instanceof Local.FileRef now && now.node() == node) {
-                            edit.put(VolumeFileSystem.key(path), current);
+                        } else if (node.path != null && fs.overlay.get(node.path) instanceof Local.FileRef now && now.node() == node) {
+                            // Changed (or renamed) during the commit: it stays dirty, with its committed chunks now clean.
+                            edit.put(VolumeFileSystem.key(node.path), now);
                         }
                     }
                 } else if (current == e.getValue()) {
                     fs.removeOverlay(path, edit);
+                }
+                // Deleted or renamed away during the commit: the new base has it, so it needs hiding now.
+                if (!(e.getValue() instanceof Local.Whiteout) && current == null && !beneathNonDirectory(path)) {
+                    fs.putOverlay(path, Local.WHITEOUT, edit);
                 }
             }
             for (DirtyChunk chunk : dirtyChunks.values()) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.client.ChunkTransfer;
+import dev.sail.volumes.client.PresignedUrl;
 import dev.sail.volumes.client.control.CommitReport;
 import dev.sail.volumes.client.control.ReloadReport;
 import dev.sail.volumes.client.control.StashInfo;
@@ -391,5 +393,53 @@ class VolumeFileSystemTest {
         write(b.fs(), "/g", new byte[] {1});
         assertThatThrownBy(() -> b.sync().commit(null)).hasMessageContaining("unreachable");
         assertThat(b.fs().dirtyPaths()).containsExactly(VolumePath.of("g"));
+    }
+
+    @Test
+    void writesDuringACommitStayDirtyAndSurviveARestart() throws IOException {
+        LocalStore store = new InMemoryLocalStore();
+        Path stateDir = temp.resolve("during");
+        var info = remote.service().createVolumeIfMissing(VOLUME);
+        byte[] data = random(100_000, 8);
+        VolumeFileSystem[] fs = new VolumeFileSystem[1];
+        ChunkTransfer meddling = new ChunkTransfer() {
+            @Override
+            public void uploadAll(List<Upload> uploads, Progress progress) throws IOException {
+                // Another process writes while the commit uploads.
+                writeAt(fs[0], "/f", 10, new byte[] {7});
+                fs[0].rename("/g", "/h", 0);
+                remote.transfer().uploadAll(uploads, progress);
+            }
+
+            @Override
+            public ByteBuffer download(PresignedUrl url) throws IOException {
+                return remote.transfer().download(url);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        fs[0] = VolumeFileSystem.open(remote.service(), meddling, info, store, stateDir, VolumeFileSystem.Settings.defaults());
+        toClose.add(fs[0]);
+        write(fs[0], "/f", data);
+        write(fs[0], "/g", "g".getBytes(StandardCharsets.UTF_8));
+
+        CommitReport report = new Synchronizer(fs[0]).commit(null);
+
+        assertThat(report.chunksUploaded()).isEqualTo(3);
+        assertThat(fs[0].dirtyPaths()).containsExactly(VolumePath.of("f"), VolumePath.of("g"), VolumePath.of("h"));
+        data[10] = 7;
+        assertThat(read(fs[0], "/f")).isEqualTo(data);
+        assertThat(remote.head(VOLUME)).containsOnlyKeys(VolumePath.of("f"), VolumePath.of("g"));
+
+        VolumeFileSystem restarted = VolumeFileSystem.open(remote.service(), remote.transfer(), info, store, stateDir,
+                VolumeFileSystem.Settings.defaults());
+        toClose.add(restarted);
+        assertThat(read(restarted, "/f")).isEqualTo(data);
+        assertThat(read(restarted, "/h")).isEqualTo("g".getBytes(StandardCharsets.UTF_8));
+        CommitReport second = new Synchronizer(restarted).commit(null);
+        assertThat(second.chunksUploaded()).as("only the rewritten chunk of f").isEqualTo(1);
+        assertThat(remote.head(VOLUME)).containsOnlyKeys(VolumePath.of("f"), VolumePath.of("h"));
     }
 }
