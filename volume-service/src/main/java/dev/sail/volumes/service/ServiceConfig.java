@@ -27,10 +27,12 @@ import java.util.Properties;
  * @param chunkLayout    the layout of new volumes
  * @param gcInterval     how often GC runs; zero disables the schedule
  * @param gcGrace        how long an unreferenced chunk survives; must exceed presign expiry plus the longest commit
+ * @param retainCommits  how many of each volume's newest commits stay readable (older states and the chunks only
+ *                       they reference are reclaimed by GC); 0 keeps all history
  */
 public record ServiceConfig(Path dataDir, String host, int port, Optional<S3Settings> s3, EmbeddedS3Address embeddedS3,
                             Duration presignExpiry, long maxBodyBytes, ChunkLayout chunkLayout, Duration gcInterval,
-                            Duration gcGrace) {
+                            Duration gcGrace, int retainCommits) {
     public static final int DEFAULT_PORT = 7400;
 
     /** Where the embedded S3 server listens, and the host name presigned URLs carry to reach it. */
@@ -53,6 +55,9 @@ public record ServiceConfig(Path dataDir, String host, int port, Optional<S3Sett
         if (maxBodyBytes < 1024) {
             throw new IllegalArgumentException("The body limit must be at least 1 KiB, got " + maxBodyBytes);
         }
+        if (retainCommits < 0) {
+            throw new IllegalArgumentException("retainCommits must be 0 (keep all) or positive, got " + retainCommits);
+        }
         Duration expiry = s3.map(S3Settings::presignExpiry).orElse(presignExpiry);
         if (gcGrace.compareTo(expiry) <= 0 && !gcInterval.isZero()) {
             throw new IllegalArgumentException("The GC grace period (" + gcGrace + ") must exceed the presign expiry ("
@@ -64,45 +69,49 @@ public record ServiceConfig(Path dataDir, String host, int port, Optional<S3Sett
     public static ServiceConfig defaults(Path dataDir) {
         return new ServiceConfig(dataDir, "127.0.0.1", DEFAULT_PORT, Optional.empty(),
                 new EmbeddedS3Address("127.0.0.1", 0, "127.0.0.1"), Duration.ofMinutes(10), 64L << 20,
-                ChunkLayout.STANDARD, Duration.ofHours(1), Duration.ofHours(1));
+                ChunkLayout.STANDARD, Duration.ofHours(1), Duration.ofHours(1), 0);
     }
 
     public ServiceConfig withPort(int port) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withHost(String host) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withS3(S3Settings s3) {
         return new ServiceConfig(dataDir, host, port, Optional.of(s3), embeddedS3, presignExpiry, maxBodyBytes, chunkLayout,
-                gcInterval, gcGrace);
+                gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withEmbeddedS3(EmbeddedS3Address address) {
-        return new ServiceConfig(dataDir, host, port, s3, address, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, address, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withPresignExpiry(Duration expiry) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, expiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, expiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withMaxBodyBytes(long max) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, max, chunkLayout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, max, chunkLayout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withChunkLayout(ChunkLayout layout) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, layout, gcInterval, gcGrace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, layout, gcInterval, gcGrace, retainCommits);
     }
 
     public ServiceConfig withGc(Duration interval, Duration grace) {
-        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, interval, grace);
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, interval, grace, retainCommits);
+    }
+
+    public ServiceConfig withRetainCommits(int retain) {
+        return new ServiceConfig(dataDir, host, port, s3, embeddedS3, presignExpiry, maxBodyBytes, chunkLayout, gcInterval, gcGrace, retain);
     }
 
     /**
      * Applies a properties file over these settings. Keys (all optional): {@code host}, {@code port},
-     * {@code maxBodyBytes}, {@code presignExpirySeconds}, {@code gc.intervalSeconds}, {@code gc.graceSeconds},
+     * {@code maxBodyBytes}, {@code presignExpirySeconds}, {@code gc.intervalSeconds}, {@code gc.graceSeconds}, {@code history.retainCommits},
      * {@code embeddedS3.host}, {@code embeddedS3.port}, {@code embeddedS3.publicHost}, and for an external S3
      * {@code s3.bucket} (its presence selects external S3), {@code s3.endpoint}, {@code s3.region}
      * (default us-east-1), {@code s3.pathStyle} (default false), {@code s3.accessKeyId} and
@@ -124,6 +133,7 @@ public record ServiceConfig(Path dataDir, String host, int port, Optional<S3Sett
         c = c.withPresignExpiry(expiry);
         c = c.withGc(Duration.ofSeconds(Long.parseLong(p.getProperty("gc.intervalSeconds", Long.toString(gcInterval.toSeconds())))),
                 Duration.ofSeconds(Long.parseLong(p.getProperty("gc.graceSeconds", Long.toString(gcGrace.toSeconds())))));
+        c = c.withRetainCommits(Integer.parseInt(p.getProperty("history.retainCommits", Integer.toString(retainCommits))));
         c = c.withEmbeddedS3(new EmbeddedS3Address(p.getProperty("embeddedS3.host", embeddedS3.host()),
                 Integer.parseInt(p.getProperty("embeddedS3.port", Integer.toString(embeddedS3.port()))),
                 p.getProperty("embeddedS3.publicHost", embeddedS3.publicHost())));

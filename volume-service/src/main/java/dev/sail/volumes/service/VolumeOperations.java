@@ -208,6 +208,7 @@ public final class VolumeOperations {
             throw ServiceException.invalidRequest("Invalid delta of volume '" + name + "': from " + from
                     + " must lie between 0 and to " + toSeq);
         }
+        checkReadable(volume, from, "from");
         checkLimit(limit);
         SortedSet<VolumePath> changed = store.changedPaths(volume, from, toSeq);
         if (after != null) {
@@ -464,6 +465,41 @@ public final class VolumeOperations {
         return sizes;
     }
 
+    // ---- history ----------------------------------------------------------------------------
+
+    /**
+     * Prunes every volume's history so that only its {@code retainCommits} newest commits stay readable
+     * (0 keeps everything). Runs under each volume's commit lock; answers how many path versions it dropped.
+     */
+    public long pruneHistory(int retainCommits) {
+        if (retainCommits <= 0) {
+            return 0;
+        }
+        long dropped = 0;
+        for (Org org : store.listOrgs()) {
+            for (VolumeRecord listed : store.listVolumes(org.id())) {
+                if (listed.headSeq() - retainCommits + 1 <= listed.floorSeq()) {
+                    continue;
+                }
+                ReentrantLock lock = volumeLock(listed);
+                lock.lock();
+                try {
+                    Optional<VolumeRecord> current = store.findVolume(org.id(), listed.name());
+                    if (current.isPresent() && current.get().id().equals(listed.id())) {
+                        long floor = current.get().headSeq() - retainCommits + 1;
+                        dropped += store.prune(current.get(), floor).versionsDropped();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        if (dropped > 0) {
+            LOG.info("Pruned {} path versions older than each volume's last {} commits", dropped, retainCommits);
+        }
+        return dropped;
+    }
+
     // ---- shutdown ---------------------------------------------------------------------------
 
     /**
@@ -518,11 +554,19 @@ public final class VolumeOperations {
             return volume.headSeq();
         }
         long seq = at.getAsLong();
+        checkReadable(volume, seq, parameter);
+        return seq;
+    }
+
+    private static void checkReadable(VolumeRecord volume, long seq, String parameter) {
         if (seq < 0 || seq > volume.headSeq()) {
             throw new ServiceException(404, "unknown_seq", "Volume '" + volume.name() + "' has no commit " + seq
                     + " (" + parameter + "): its head is at " + volume.headSeq());
         }
-        return seq;
+        if (seq < volume.floorSeq()) {
+            throw new ServiceException(404, "unknown_seq", "Commit " + seq + " (" + parameter + ") of volume '" + volume.name()
+                    + "' is no longer readable: history before " + volume.floorSeq() + " was pruned");
+        }
     }
 
     private static void checkLimit(int limit) {

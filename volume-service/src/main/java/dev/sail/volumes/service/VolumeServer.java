@@ -81,7 +81,8 @@ public final class VolumeServer implements AutoCloseable {
             operations = new VolumeOperations(store, storage, metrics, config.chunkLayout(), clock, chunkLock);
             collector = keep(new ChunkCollector(store, storage, chunkLock, config.gcGrace(), clock, metrics));
             if (!config.gcInterval().isZero()) {
-                collector.start(config.gcInterval());
+                VolumeOperations ops = operations;
+                collector.start(config.gcInterval(), () -> ops.pruneHistory(config.retainCommits()));
             }
             api = keep(ApiServer.start(operations, keys, metrics, config.maxBodyBytes(), config.host(), config.port()));
             String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
@@ -120,6 +121,11 @@ public final class VolumeServer implements AutoCloseable {
     /** The garbage collector, to run a pass on demand ({@link ChunkCollector#collect()}). */
     public ChunkCollector collector() {
         return collector;
+    }
+
+    /** Prunes history to the configured retention now (GC does it before each scheduled pass). */
+    public long pruneHistory() {
+        return operations.pruneHistory(config.retainCommits());
     }
 
     /** The org key written on first start (from {@code <data>/api-key}). */

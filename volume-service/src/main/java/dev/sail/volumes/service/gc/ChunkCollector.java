@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * its chunks after the deletion (and fails with {@code missing_chunks}, to upload again). The grace
  * period must exceed the presign expiry plus the longest commit.
  *
- * <p>History is retained whole: every chunk any commit of a live volume referenced stays. Thread-safe;
+ * <p>Chunks count as referenced while any retained commit of a live volume references them; history
+ * pruning ({@link dev.sail.volumes.service.VolumeOperations#pruneHistory}) shrinks that set. Thread-safe;
  * {@link #close()} stops the schedule.
  */
 public final class ChunkCollector implements AutoCloseable {
@@ -66,13 +67,19 @@ public final class ChunkCollector implements AutoCloseable {
     }
 
     /** Runs {@link #collect()} every {@code interval} on a background thread. */
-    public synchronized void start(Duration interval) {
+    public void start(Duration interval) {
+        start(interval, () -> { });
+    }
+
+    /** Runs {@code beforeEachPass} (history pruning, say), then {@link #collect()}, every {@code interval}. */
+    public synchronized void start(Duration interval, Runnable beforeEachPass) {
         if (schedule != null) {
             throw new IllegalStateException("The collector is already scheduled");
         }
         schedule = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("chunk-gc").daemon().factory());
         schedule.scheduleWithFixedDelay(() -> {
             try {
+                beforeEachPass.run();
                 Result result = collect();
                 if (result.deleted() > 0) {
                     LOG.info("GC deleted {} of {} chunk objects examined ({} bytes)", result.deleted(), result.examined(),

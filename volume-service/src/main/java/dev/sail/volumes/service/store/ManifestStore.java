@@ -81,6 +81,18 @@ public interface ManifestStore extends AutoCloseable {
     /** Stores a commit in one atomic, synced write; durable when this returns. */
     void commit(CommitWrite write);
 
+    /** What pruning did: the volume with its new floor, and how many path versions it dropped. */
+    record PruneResult(VolumeRecord volume, long versionsDropped) {
+    }
+
+    /**
+     * Drops history before {@code floor}: the states at sequences below it become unreadable, path
+     * versions no state at or after {@code floor} needs are deleted, the change log up to {@code floor}
+     * goes, and the volume's chunk references shrink to those of the versions kept. One atomic write.
+     * The caller holds the volume's commit lock and passes its current record.
+     */
+    PruneResult prune(VolumeRecord volume, long floor);
+
     // ---- chunks ----
 
     Optional<ChunkRecord> findChunk(String orgId, ChunkId id);

@@ -25,9 +25,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -201,7 +203,7 @@ public final class RocksDbManifestStore implements ManifestStore {
             if (findVolume(orgId, name).isPresent()) {
                 return Optional.empty();
             }
-            VolumeRecord volume = new VolumeRecord(randomId(), orgId, name, 0, "", now, layout);
+            VolumeRecord volume = new VolumeRecord(randomId(), orgId, name, 0, "", now, layout, 0);
             put(meta, volumeKey(orgId, name), volumeNode(volume), synced);
             return Optional.of(volume);
         }
@@ -385,6 +387,61 @@ public final class RocksDbManifestStore implements ManifestStore {
         }
     }
 
+    @Override
+    public PruneResult prune(VolumeRecord volume, long floor) {
+        checkOpen();
+        if (floor <= volume.floorSeq()) {
+            return new PruneResult(volume, 0);
+        }
+        byte[] id = ascii(volume.id());
+        Set<ChunkId> kept = new HashSet<>();
+        long dropped = 0;
+        try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(versions)) {
+            byte[] group = null;
+            boolean keptAtFloor = false;
+            for (it.seek(id); it.isValid() && startsWith(it.key(), id); it.next()) {
+                byte[] key = it.key();
+                byte[] pathPrefix = Arrays.copyOf(key, key.length - 8);
+                if (group == null || !Arrays.equals(group, pathPrefix)) {
+                    group = pathPrefix;
+                    keptAtFloor = false;
+                }
+                long seq = seqOf(key);
+                Entry entry = WireCodec.entry(json(it.value()));
+                boolean keep;
+                if (seq > floor) {
+                    keep = true;
+                } else if (!keptAtFloor) {
+                    // The state at the floor: kept, unless it is a delete marker (absence says the same).
+                    keptAtFloor = true;
+                    keep = entry.exists();
+                } else {
+                    keep = false;
+                }
+                if (keep) {
+                    if (entry instanceof Entry.File file) {
+                        kept.addAll(file.chunks());
+                    }
+                } else {
+                    batch.delete(versions, key);
+                    dropped++;
+                }
+            }
+            byte[] refs = utf8("ref/" + volume.orgId() + "/" + volume.id() + "/");
+            batch.deleteRange(meta, refs, successor(refs));
+            for (ChunkId chunk : kept) {
+                batch.put(meta, concat(refs, utf8(chunk.toString())), new byte[0]);
+            }
+            batch.deleteRange(changes, id, concat(id, bigEndian(floor + 1)));
+            VolumeRecord pruned = volume.withFloor(floor);
+            batch.put(meta, utf8(volumeKey(volume.orgId(), volume.name())), WireCodec.bytes(volumeNode(pruned)));
+            db.write(synced, batch);
+            return new PruneResult(pruned, dropped);
+        } catch (RocksDBException e) {
+            throw failure("prune volume '" + volume.name() + "' below " + floor, e);
+        }
+    }
+
     // ---- chunks -----------------------------------------------------------------------------
 
     @Override
@@ -559,13 +616,15 @@ public final class RocksDbManifestStore implements ManifestStore {
         node.put("smallChunk", v.layout().smallChunk());
         node.put("largeFrom", v.layout().largeFrom());
         node.put("largeChunk", v.layout().largeChunk());
+        node.put("floorSeq", v.floorSeq());
         return node;
     }
 
     private static VolumeRecord volume(JsonNode node) {
         return new VolumeRecord(node.path("id").asText(), node.path("orgId").asText(), VolumeName.of(node.path("name").asText()),
                 node.path("headSeq").asLong(), node.path("headCommit").asText(), Instant.ofEpochMilli(node.path("createdAt").asLong()),
-                new ChunkLayout(node.path("smallChunk").asInt(), node.path("largeFrom").asLong(), node.path("largeChunk").asInt()));
+                new ChunkLayout(node.path("smallChunk").asInt(), node.path("largeFrom").asLong(), node.path("largeChunk").asInt()),
+                node.path("floorSeq").asLong(0));
     }
 
     private static ObjectNode commitNode(CommitRecord r) {

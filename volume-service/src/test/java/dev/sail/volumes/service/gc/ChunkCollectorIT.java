@@ -143,6 +143,43 @@ class ChunkCollectorIT {
         assertThat(storage.contains(org.id(), chunk)).isTrue();
     }
 
+    @Test
+    void prunedHistoryBecomesUnreadableAndItsChunksAreReclaimed() throws Exception {
+        ChunkId newer = ChunkId.ofDigest(MessageDigest.getInstance("SHA-256").digest(new byte[] {4, 5, 6}));
+        storage.put(org.id(), newer, 3, Instant.now().minus(Duration.ofDays(1)));
+        commitReferencingChunk();
+        commit("k2", new Change(VolumePath.of("f"), new Entry.File(3, 0644, 0, List.of(newer))));
+        commit("k3", new Change(VolumePath.of("g"), new Entry.Symlink("f", 0)));
+
+        assertThat(operations.pruneHistory(1)).as("versions dropped").isEqualTo(1);
+
+        assertThat(volume().floorSeq()).isEqualTo(3);
+        assertThat(operations.stat(org, name, VolumePath.of("f"), java.util.OptionalLong.of(3)).version().entry())
+                .isEqualTo(new Entry.File(3, 0644, 0, List.of(newer)));
+        assertThatThrownBy(() -> operations.stat(org, name, VolumePath.of("f"), java.util.OptionalLong.of(2)))
+                .hasMessage("Commit 2 (at) of volume 'v' is no longer readable: history before 3 was pruned");
+        assertThatThrownBy(() -> operations.delta(org, name, 1, java.util.OptionalLong.empty(), null, 10))
+                .hasMessageContaining("history before 3 was pruned");
+        assertThat(store.isReferenced(volume(), chunk)).isFalse();
+        assertThat(store.isReferenced(volume(), newer)).isTrue();
+        assertThat(collector.collect().deleted()).isEqualTo(1);
+        assertThat(storage.contains(org.id(), chunk)).isFalse();
+        assertThat(storage.contains(org.id(), newer)).isTrue();
+
+        commit("k4", new Change(VolumePath.of("f"), Entry.DELETED));
+        operations.pruneHistory(1);
+        assertThat(store.find(volume(), VolumePath.of("f"), 4)).isEmpty();
+        assertThat(operations.list(org, name, VolumePath.ROOT, java.util.OptionalLong.empty(), null, 10).items())
+                .extracting(v -> v.path().value()).containsExactly("g");
+        assertThat(collector.collect().deleted()).isEqualTo(1);
+        assertThat(storage.contains(org.id(), newer)).isFalse();
+    }
+
+    private void commit(String key, Change change) {
+        long head = volume().headSeq();
+        operations.commit(org, name, new CommitProposal(head, key, "m", List.of(change)));
+    }
+
     private VolumeOperations.CommitAnswer commitReferencingChunk() {
         return operations.commit(org, name, new CommitProposal(0, "k", "m",
                 List.of(new Change(VolumePath.of("f"), new Entry.File(3, 0644, 0, List.of(chunk))))));
