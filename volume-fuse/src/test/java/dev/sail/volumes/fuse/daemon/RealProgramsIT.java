@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ordinary programs work in a mount, and what they write reaches a second mount through commit and reload. */
+/** Ordinary programs (git, tar, cp, rsync, python) work in a mount, and what they write reaches a second mount through commit and reload. */
 class RealProgramsIT {
     @TempDir
     Path temp;
@@ -75,7 +75,7 @@ class RealProgramsIT {
     }
 
     @Test
-    void gitTarCpAndAPythonSaveWorkAndReachAnotherMount() throws Exception {
+    void gitTarCpRsyncAndAPythonSaveWorkAndReachAnotherMount() throws Exception {
         service = ServiceFixture.start();
         Path a = mount("a");
         Path tree = sampleTree();
@@ -100,6 +100,14 @@ class RealProgramsIT {
         run(a, "cp", "-r", tree.toString(), a.resolve("copied").toString());
         run(temp, "diff", "-r", tree.toString(), a.resolve("copied").toString());
 
+        run(a, "rsync", "-a", tree + "/", a.resolve("synced").toString() + "/");
+        run(temp, "diff", "-r", "--no-dereference", tree.toString(), a.resolve("synced").toString());
+        Path changed = temp.resolve("tree-changed");
+        run(temp, "cp", "-a", tree.toString(), changed.toString());
+        Files.writeString(changed.resolve("README.md"), "# sample, changed\n");
+        run(a, "rsync", "-a", changed + "/", a.resolve("synced").toString() + "/");
+        assertThat(Files.readString(a.resolve("synced/README.md"))).isEqualTo("# sample, changed\n");
+
         Path script = temp.resolve("save.py");
         Files.writeString(script, """
                 import json, os, sys
@@ -123,6 +131,7 @@ class RealProgramsIT {
         assertThat(run(b.resolve("repo"), "git", "status", "--porcelain")).isEmpty();
         run(temp, "diff", "-r", "--no-dereference", tree.toString(), b.resolve("extracted").toString());
         run(temp, "diff", "-r", tree.toString(), b.resolve("copied").toString());
+        run(temp, "diff", "-r", "--no-dereference", changed.toString(), b.resolve("synced").toString());
         assertThat(Files.readString(b.resolve("notebook.ipynb"))).isEqualTo("{\"cells\": [0, 1, 2]}");
         assertThat(Files.exists(b.resolve("notebook.ipynb.tmp"))).isFalse();
     }
