@@ -527,6 +527,13 @@ public final class VolumeOperations {
         }
     }
 
+    /** True once {@link #drain} was called: new commits are refused. */
+    public boolean isDraining() {
+        synchronized (drainLock) {
+            return draining;
+        }
+    }
+
     private void enter() {
         synchronized (drainLock) {
             if (draining) {

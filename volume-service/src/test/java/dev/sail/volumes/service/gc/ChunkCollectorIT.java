@@ -11,6 +11,7 @@ import dev.sail.volumes.manifest.CommitProposal;
 import dev.sail.volumes.manifest.Entry;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
+import dev.sail.volumes.service.InMemoryChunkStorage;
 import dev.sail.volumes.service.MissingChunksException;
 import dev.sail.volumes.service.ServiceMetrics;
 import dev.sail.volumes.service.VolumeOperations;

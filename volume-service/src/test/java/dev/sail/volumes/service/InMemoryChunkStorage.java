@@ -1,4 +1,4 @@
-package dev.sail.volumes.service.gc;
+package dev.sail.volumes.service;
 
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.service.storage.ChunkStorage;
@@ -12,16 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /** Chunk objects in a map, with hooks that let a test stop a HEAD or a delete at an exact moment. Thread-safe. */
-final class InMemoryChunkStorage implements ChunkStorage {
+public final class InMemoryChunkStorage implements ChunkStorage {
     private final Map<String, StoredChunk> objects = new ConcurrentHashMap<>();
-    volatile Runnable beforeHead = () -> { };
-    volatile Runnable beforeDelete = () -> { };
+    public volatile Runnable beforeHead = () -> { };
+    public volatile Runnable beforeDelete = () -> { };
 
-    void put(String orgId, ChunkId id, long size, Instant lastModified) {
+    public void put(String orgId, ChunkId id, long size, Instant lastModified) {
         objects.put(ChunkStorage.key(orgId, id), new StoredChunk(orgId, id, size, lastModified));
     }
 
-    boolean contains(String orgId, ChunkId id) {
+    public boolean contains(String orgId, ChunkId id) {
         return objects.containsKey(ChunkStorage.key(orgId, id));
     }
 
