@@ -84,13 +84,13 @@ public final class ControlClient {
         return paths;
     }
 
-    /** True when a daemon answers on the socket. */
+    /** True when a daemon answers on the socket (whatever it answers). */
     public boolean isReachable() {
         try {
-            status();
+            call(ControlProtocol.request(ControlProtocol.OP_STATUS), null);
             return true;
         } catch (MountControlException e) {
-            return false;
+            return !"not_mounted".equals(e.code()) && !"unavailable".equals(e.code());
         }
     }
 
