@@ -49,19 +49,24 @@ public final class FuseEnvironment {
      * @throws VolumeFuseException naming what is missing and how to install it
      */
     public static void check(String binding) {
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            throw new VolumeFuseException("FUSE cannot run here: /dev/fuse is missing (load the fuse kernel module, "
+        check(binding, Path.of("/dev/fuse"), libfuse3(), libfuse2());
+        if (findExecutable("fusermount3").isEmpty() && findExecutable("fusermount").isEmpty()) {
+            throw new VolumeFuseException("FUSE cannot run here: fusermount3 is not installed: " + INSTALL_HINT);
+        }
+    }
+
+    /** The check of {@link #check(String)} over given facts (for tests). */
+    static void check(String binding, Path devFuse, Optional<Path> libfuse3, Optional<Path> libfuse2) {
+        if (!Files.exists(devFuse)) {
+            throw new VolumeFuseException("FUSE cannot run here: " + devFuse + " is missing (load the fuse kernel module, "
                     + "or give the sandbox access to /dev/fuse) and install the user-space tools: " + INSTALL_HINT);
         }
         if ("jnr".equals(binding)) {
-            if (libfuse2().isEmpty()) {
+            if (libfuse2.isEmpty()) {
                 throw new VolumeFuseException("FUSE cannot run here: libfuse2 (libfuse.so.2) is not installed: " + INSTALL_HINT_FUSE2);
             }
-        } else if (libfuse3().isEmpty()) {
+        } else if (libfuse3.isEmpty()) {
             throw new VolumeFuseException("FUSE cannot run here: libfuse3 (libfuse3.so.3) is not installed: " + INSTALL_HINT);
-        }
-        if (findExecutable("fusermount3").isEmpty() && findExecutable("fusermount").isEmpty()) {
-            throw new VolumeFuseException("FUSE cannot run here: fusermount3 is not installed: " + INSTALL_HINT);
         }
     }
 

@@ -442,4 +442,45 @@ class VolumeFileSystemTest {
         assertThat(second.chunksUploaded()).as("only the rewritten chunk of f").isEqualTo(1);
         assertThat(remote.head(VOLUME)).containsOnlyKeys(VolumePath.of("f"), VolumePath.of("h"));
     }
+
+    @Test
+    void aCommitCutByAFailedUploadRerunsAndUploadsOnlyWhatIsMissing() throws IOException {
+        var info = remote.service().createVolumeIfMissing(VOLUME);
+        int[] budget = {2};
+        ChunkTransfer flaky = new ChunkTransfer() {
+            @Override
+            public void uploadAll(List<Upload> uploads, Progress progress) throws IOException {
+                for (Upload upload : uploads) {
+                    if (budget[0]-- <= 0) {
+                        throw new IOException("Upload of chunk " + upload.target().id().abbreviated() + " failed after retries");
+                    }
+                    remote.transfer().uploadAll(List.of(upload), progress);
+                }
+            }
+
+            @Override
+            public ByteBuffer download(PresignedUrl url) throws IOException {
+                return remote.transfer().download(url);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        VolumeFileSystem fs = VolumeFileSystem.open(remote.service(), flaky, info, new InMemoryLocalStore(), temp.resolve("flaky"),
+                VolumeFileSystem.Settings.defaults());
+        toClose.add(fs);
+        write(fs, "/f", random(300_000, 9));
+        Synchronizer sync = new Synchronizer(fs);
+
+        assertThatThrownBy(() -> sync.commit(null)).isInstanceOf(IOException.class).hasMessageContaining("failed after retries");
+        assertThat(fs.dirtyPaths()).containsExactly(VolumePath.of("f"));
+        assertThat(remote.head(VOLUME)).isEmpty();
+
+        budget[0] = 100;
+        CommitReport rerun = sync.commit(null);
+        assertThat(rerun.chunksUploaded()).as("5 chunks, 2 already uploaded by the cut commit").isEqualTo(3);
+        assertThat(remote.chunksUploaded.get()).isEqualTo(5);
+        assertThat(fs.dirtyPaths()).isEmpty();
+    }
 }
