@@ -17,19 +17,26 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code sail-volume serve} and {@code sail-volume admin ...}: the control-plane commands. */
 @Command(name = "sail-volume", subcommands = {ServiceMain.Serve.class, ServiceMain.Admin.class},
         mixinStandardHelpOptions = true, description = "The Sail Volumes service.")
 public final class ServiceMain {
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with errors reported as one line (the stack trace is of no use to a user). */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ServiceMain());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("sail-volume: " + e.getMessage());
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     static Path defaultDataDir() {
@@ -88,6 +95,9 @@ public final class ServiceMain {
     @Command(name = "create-org", mixinStandardHelpOptions = true,
             description = "Create an org; prints its API key as the last line.")
     static final class CreateOrg implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Parameters(index = "0", description = "The org's name.")
         String name;
 
@@ -110,12 +120,12 @@ public final class ServiceMain {
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode answer = WireCodec.parse(response.body().getBytes(StandardCharsets.UTF_8));
                 if (response.statusCode() != 201) {
-                    System.err.println("sail-volume: cannot create org '" + name + "': "
+                    spec.commandLine().getErr().println("sail-volume: cannot create org '" + name + "': "
                             + answer.path("error").path("message").asText("HTTP " + response.statusCode()));
                     return 1;
                 }
-                System.out.println("Created org '" + name + "'. Its API key:");
-                System.out.println(answer.path("apiKey").asText());
+                spec.commandLine().getOut().println("Created org '" + name + "'. Its API key:");
+                spec.commandLine().getOut().println(answer.path("apiKey").asText());
                 return 0;
             }
         }
