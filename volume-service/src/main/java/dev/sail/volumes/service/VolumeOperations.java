@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -95,7 +96,7 @@ public final class VolumeOperations {
     /** Chunks the org lacks with their presigned PUTs, and chunks it already holds. */
     public record UploadPlan(Map<ChunkId, ChunkStorage.Presigned> uploads, List<ChunkId> present, Duration expiresIn) {
         public UploadPlan {
-            uploads = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(uploads));
+            uploads = Collections.unmodifiableMap(new LinkedHashMap<>(uploads));
             present = List.copyOf(present);
         }
     }

@@ -35,7 +35,10 @@ public interface ChunkStorage extends AutoCloseable {
     record StoredChunk(String orgId, ChunkId id, long size, Instant lastModified) {
     }
 
-    /** A presigned PUT for the chunk; where the backend supports it, the SHA-256 is bound into the signature. */
+    /**
+     * A presigned PUT for the chunk; where the backend supports it, the SHA-256 is bound into the signature,
+     * which pins the exact bytes (and so the size). {@code size} is for backends that can only bind a length.
+     */
     Presigned presignPut(String orgId, ChunkId id, long size);
 
     /** A presigned GET for the chunk. */
