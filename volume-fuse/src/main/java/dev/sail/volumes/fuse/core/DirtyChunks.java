@@ -100,13 +100,9 @@ final class DirtyChunks {
         }
     }
 
-    /** Makes chunk {@code id} a copy of {@code source}'s first {@code length} bytes (the rest of the source is ignored). */
-    void copyFrom(Path source, long length, long id) throws IOException {
-        Path target = path(id);
-        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-        if (Files.size(target) > length) {
-            truncate(id, length);
-        }
+    /** Makes chunk {@code id} a copy of the bytes in {@code source} (copy on write of a clean or sealed chunk). */
+    void copyFrom(Path source, long id) throws IOException {
+        Files.copy(source, path(id), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Cuts chunk {@code id} to at most {@code length} bytes, so that bytes past it read as zeros again. */

@@ -2,7 +2,6 @@ package dev.sail.volumes.fuse.core;
 
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
-import dev.sail.volumes.chunking.ChunkRange;
 import dev.sail.volumes.client.ChunkTransfer;
 import dev.sail.volumes.client.PresignedUrl;
 import dev.sail.volumes.client.VolumeInfo;
@@ -66,7 +65,6 @@ public final class VolumeFileSystem implements AutoCloseable {
     /** renameat2 flags. */
     static final int RENAME_NOREPLACE = 1;
 
-    private static final Entry.Directory REMOTE_ROOT = new Entry.Directory(0755, 0);
 
     final VolumeName volume;
     final ChunkLayout layout;
@@ -79,6 +77,8 @@ public final class VolumeFileSystem implements AutoCloseable {
     final DirtyChunks dirty;
     final Settings settings;
     final String mountId;
+    /** The root as the service has it: a directory that always exists, dated when the volume was created. */
+    private final Entry.Directory remoteRoot;
     volatile String baseCommit;
 
     final ReentrantReadWriteLock ns = new ReentrantReadWriteLock();
@@ -150,6 +150,8 @@ public final class VolumeFileSystem implements AutoCloseable {
         this.store = store;
         this.stateDir = stateDir;
         this.settings = settings;
+        long created = info.createdAt() == null ? 0 : info.createdAt().getEpochSecond() * 1_000_000_000L + info.createdAt().getNano();
+        this.remoteRoot = new Entry.Directory(0755, created);
 
         SortedMap<String, byte[]> saved = store.loadAll();
         String savedVolume = text(saved.get(KEY_VOLUME));
@@ -261,7 +263,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         if (path.isRoot()) {
             Local root = overlay.get(VolumePath.ROOT);
             boolean below = !(root instanceof Local.Dir d && d.opaque());
-            return new Resolved(root, REMOTE_ROOT, below);
+            return new Resolved(root, remoteRoot, below);
         }
         Local rootLocal = overlay.get(VolumePath.ROOT);
         if (rootLocal instanceof Local.Dir d && d.opaque()) {
@@ -704,8 +706,8 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         long id = dirty.allocate();
         switch (ref) {
-            case ChunkRef.Clean clean -> dirty.copyFrom(cache.ensure(clean.id()), Long.MAX_VALUE, id);
-            case ChunkRef.Dirty sealed -> dirty.copyFrom(dirty.locate(sealed.id()), Long.MAX_VALUE, id);
+            case ChunkRef.Clean clean -> dirty.copyFrom(cache.ensure(clean.id()), id);
+            case ChunkRef.Dirty sealed -> dirty.copyFrom(dirty.locate(sealed.id()), id);
         }
         node.chunks.set(index, new ChunkRef.Dirty(id));
         return id;
@@ -1094,11 +1096,6 @@ public final class VolumeFileSystem implements AutoCloseable {
             throw new IOException("The service gave no download for chunk " + id.abbreviated());
         }
         return transfer.download(urls.getFirst());
-    }
-
-    /** The ranges of a file of {@code size} bytes (for commit). */
-    List<ChunkRange> ranges(long size) {
-        return layout.ranges(size);
     }
 
     static long now() {

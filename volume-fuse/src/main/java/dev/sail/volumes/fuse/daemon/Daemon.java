@@ -117,6 +117,8 @@ public final class Daemon implements AutoCloseable {
         }
         VolumeInfo info = volumeInfo(config, service);
         Files.createDirectories(config.stateDir());
+        // Uncommitted bytes and the cache are the user's data: nobody else reads them.
+        Files.setPosixFilePermissions(config.stateDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         LocalStore store = new RocksDbLocalStore(config.stateDir().resolve("db"));
         VolumeFileSystem fs = null;
         Daemon daemon = null;

@@ -88,6 +88,8 @@ class TwoSailboxesIT {
         Path a = mount("shared", "a");
         Path b = mount("shared", "b");
         assertThat(Volume.get(service.client(), "shared", false).headSeq()).isZero();
+        assertThatThrownBy(() -> Volume.get(service.client(), "never-made", false))
+                .hasMessageContaining("Volume 'never-made' does not exist (pass mintIfMissing to create it)");
 
         Files.createDirectories(a.resolve("notebooks"));
         Files.writeString(a.resolve("notebooks/one.ipynb"), "{\"cells\":[]}");
