@@ -210,6 +210,8 @@ public final class Synchronizer {
 
         List<VolumePath> changed = delta(baseSeq, result.seq());
         applyCommitted(result, entries, files, dirtyChunks, hashes, changed);
+        // Other mounts' commits since the base now show here.
+        fs.kernelCache().invalidate(changed == null ? List.of(VolumePath.ROOT) : changed);
         List<String> overwritten = result.overwritten().stream().map(VolumePath::toString).toList();
         LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded",
                 changes.size(), fs.volume, result.commit(), result.seq(), upload.chunks(), upload.bytes());
@@ -400,40 +402,52 @@ public final class Synchronizer {
      */
     public ReloadReport reload() throws IOException {
         synchronized (syncLock) {
-            VolumeInfo info = fs.service.findVolume(fs.volume).orElseThrow(() ->
-                    new VolumeFuseException("Cannot reload: volume '" + fs.volume + "' no longer exists"));
-            long baseSeq = fs.remote.baseSeq();
-            List<VolumePath> changed = delta(baseSeq, info.headSeq());
-            fs.ns.writeLock().lock();
+            List<VolumePath> shown = new ArrayList<>();
             try {
-                TreeMap<VolumePath, Local> discarded = new TreeMap<>(fs.overlay);
-                String stash = discarded.isEmpty() ? "" : stash(discarded, baseSeq);
-                VolumeFileSystem.Edit edit = new VolumeFileSystem.Edit();
-                for (VolumePath path : discarded.keySet()) {
-                    edit.delete(VolumeFileSystem.key(path));
-                }
-                for (Local local : discarded.values()) {
-                    if (local instanceof Local.FileRef f) {
-                        f.node().moveTo(null);
-                    }
-                }
-                fs.openClean.values().forEach(node -> node.moveTo(null));
-                fs.openClean.clear();
-                fs.overlay.clear();
-                fs.overlayChildren.clear();
-                rebase(info.headSeq(), changed);
-                fs.baseCommit = info.headCommit() == null ? "" : info.headCommit();
-                edit.putRaw(VolumeFileSystem.KEY_BASE_SEQ, VolumeFileSystem.bytes(Long.toString(info.headSeq())));
-                edit.putRaw(VolumeFileSystem.KEY_BASE_COMMIT, VolumeFileSystem.bytes(fs.baseCommit));
-                fs.apply(edit);
-                if (!discarded.isEmpty()) {
-                    LOG.warn("Reload of volume '{}' discarded {} uncommitted path(s) into stash {}", fs.volume, discarded.size(), stash);
-                }
-                return new ReloadReport(fs.baseCommit, info.headSeq(),
-                        discarded.keySet().stream().map(VolumePath::toString).toList(), stash);
+                return reload(shown);
             } finally {
-                fs.ns.writeLock().unlock();
+                fs.kernelCache().invalidate(shown);
             }
+        }
+    }
+
+    /** Moves the base and discards the overlay; adds every path whose view changed to {@code shown}. */
+    private ReloadReport reload(List<VolumePath> shown) throws IOException {
+        VolumeInfo info = fs.service.findVolume(fs.volume).orElseThrow(() ->
+                new VolumeFuseException("Cannot reload: volume '" + fs.volume + "' no longer exists"));
+        long baseSeq = fs.remote.baseSeq();
+        List<VolumePath> changed = delta(baseSeq, info.headSeq());
+        fs.ns.writeLock().lock();
+        try {
+            TreeMap<VolumePath, Local> discarded = new TreeMap<>(fs.overlay);
+            String stash = discarded.isEmpty() ? "" : stash(discarded, baseSeq);
+            VolumeFileSystem.Edit edit = new VolumeFileSystem.Edit();
+            for (VolumePath path : discarded.keySet()) {
+                edit.delete(VolumeFileSystem.key(path));
+            }
+            for (Local local : discarded.values()) {
+                if (local instanceof Local.FileRef f) {
+                    f.node().moveTo(null);
+                }
+            }
+            fs.openClean.values().forEach(node -> node.moveTo(null));
+            fs.openClean.clear();
+            fs.overlay.clear();
+            fs.overlayChildren.clear();
+            rebase(info.headSeq(), changed);
+            fs.baseCommit = info.headCommit() == null ? "" : info.headCommit();
+            edit.putRaw(VolumeFileSystem.KEY_BASE_SEQ, VolumeFileSystem.bytes(Long.toString(info.headSeq())));
+            edit.putRaw(VolumeFileSystem.KEY_BASE_COMMIT, VolumeFileSystem.bytes(fs.baseCommit));
+            fs.apply(edit);
+            shown.addAll(discarded.keySet());
+            shown.addAll(changed == null ? List.of(VolumePath.ROOT) : changed);
+            if (!discarded.isEmpty()) {
+                LOG.warn("Reload of volume '{}' discarded {} uncommitted path(s) into stash {}", fs.volume, discarded.size(), stash);
+            }
+            return new ReloadReport(fs.baseCommit, info.headSeq(),
+                    discarded.keySet().stream().map(VolumePath::toString).toList(), stash);
+        } finally {
+            fs.ns.writeLock().unlock();
         }
     }
 
@@ -513,6 +527,13 @@ public final class Synchronizer {
                 fs.ns.writeLock().unlock();
             }
             deleteTree(dir);
+            List<VolumePath> shown = new ArrayList<>();
+            for (String path : restored) {
+                VolumePath p = VolumePath.of(path.equals("/") ? "" : path);
+                shown.addAll(p.ancestors());
+                shown.add(p);
+            }
+            fs.kernelCache().invalidate(shown);
             return restored;
         }
     }

@@ -89,6 +89,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     /** Nodes of unchanged published files that are open, so every handle on a path shares one node. */
     final ConcurrentHashMap<VolumePath, FileNode> openClean = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+    private volatile KernelCache kernelCache = KernelCache.NONE;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private volatile boolean closed;
 
@@ -233,6 +234,15 @@ public final class VolumeFileSystem implements AutoCloseable {
 
     public ChunkCache cache() {
         return cache;
+    }
+
+    /** Lets the binding's kernel cache be told of changes that do not come through the mount. */
+    public void attachKernelCache(KernelCache kernelCache) {
+        this.kernelCache = kernelCache;
+    }
+
+    KernelCache kernelCache() {
+        return kernelCache;
     }
 
     // ---- namespace lookups -------------------------------------------------------------------

@@ -9,9 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import org.cryptomator.jfuse.api.DirFiller;
 import org.cryptomator.jfuse.api.FileInfo;
+import org.cryptomator.jfuse.api.FuseConfig;
+import org.cryptomator.jfuse.api.FuseConnInfo;
 import org.cryptomator.jfuse.api.FuseOperations;
 import org.cryptomator.jfuse.api.Stat;
 import org.cryptomator.jfuse.api.Statvfs;
@@ -29,13 +32,21 @@ final class JfuseAdapter implements FuseOperations {
     private final org.cryptomator.jfuse.api.Errno errno;
     private final int uid;
     private final int gid;
+    private final Optional<JfuseKernelCache> kernelCache;
 
-    JfuseAdapter(VolumeFileSystem fs, FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid) {
+    JfuseAdapter(VolumeFileSystem fs, FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid,
+                 Optional<JfuseKernelCache> kernelCache) {
         this.fs = fs;
         this.calls = calls;
         this.errno = errno;
         this.uid = uid;
         this.gid = gid;
+        this.kernelCache = kernelCache;
+    }
+
+    @Override
+    public void init(FuseConnInfo conn, FuseConfig cfg) {
+        kernelCache.ifPresent(JfuseKernelCache::captureSession);
     }
 
     @Override
@@ -48,7 +59,8 @@ final class JfuseAdapter implements FuseOperations {
         return EnumSet.of(Operation.GET_ATTR, Operation.READLINK, Operation.MKDIR, Operation.UNLINK, Operation.RMDIR,
                 Operation.SYMLINK, Operation.RENAME, Operation.CHMOD, Operation.CHOWN, Operation.TRUNCATE, Operation.OPEN,
                 Operation.READ, Operation.WRITE, Operation.STATFS, Operation.FLUSH, Operation.RELEASE, Operation.FSYNC,
-                Operation.OPEN_DIR, Operation.READ_DIR, Operation.RELEASE_DIR, Operation.CREATE, Operation.UTIMENS);
+                Operation.OPEN_DIR, Operation.READ_DIR, Operation.RELEASE_DIR, Operation.CREATE, Operation.UTIMENS,
+                Operation.INIT);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.sail.volumes.fuse.core.VolumeFileSystem;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.cryptomator.jfuse.api.Fuse;
 import org.cryptomator.jfuse.api.FuseBuilder;
@@ -17,11 +18,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A mount through jfuse (libfuse3). Pages of a file are cached by the kernel while its size and
- * modification time stay the same ({@code auto_cache}); attributes and names are never cached by
- * the kernel (timeouts of 0), so a reload shows at once. Thread-safe; closing unmounts, once.
+ * modification time stay the same ({@code auto_cache}); attributes are cached for
+ * {@value #CACHE_SECONDS} s and invalidated through {@link JfuseKernelCache} whenever a reload or
+ * another mount's commit changes them (without that function, timeouts of 0). Names are never
+ * cached ({@code entry_timeout=0}): {@code fuse_invalidate_path} drops an inode's attributes and
+ * pages but not the dentry, so a name deleted by a reload would otherwise linger.
+ * Thread-safe; closing unmounts, once.
  */
 public final class JfuseMount implements FuseMount {
     private static final Logger LOG = LoggerFactory.getLogger(JfuseMount.class);
+    /**
+     * How long the kernel may trust attributes. Changes through the mount keep it coherent by
+     * themselves, and changes from elsewhere (reload, others' commits) are invalidated explicitly.
+     */
+    static final int CACHE_SECONDS = 60;
 
     private final Fuse fuse;
     private final Path mountpoint;
@@ -37,9 +47,10 @@ public final class JfuseMount implements FuseMount {
         FuseEnvironment.check("jfuse");
         FuseBuilder builder = Fuse.builder();
         FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
+        Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(JfuseKernelCache::load);
         Fuse fuse;
         try {
-            fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid));
+            fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid, kernelCache));
         } catch (UnsatisfiedLinkError e) {
             throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
                     + FuseEnvironment.INSTALL_HINT, e);
@@ -48,12 +59,19 @@ public final class JfuseMount implements FuseMount {
                 "-o", "fsname=sail-volume:" + fs.volume(),
                 "-o", "subtype=sailvol",
                 "-o", "auto_cache",
-                "-o", "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
+                "-o", kernelCache.isPresent()
+                        ? "attr_timeout=" + CACHE_SECONDS + ",entry_timeout=0,negative_timeout=0"
+                        : "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
         try {
             fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
         } catch (FuseMountFailedException | RuntimeException e) {
             closeQuietly(fuse);
             throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+        }
+        if (kernelCache.isPresent() && kernelCache.get().isActive()) {
+            fs.attachKernelCache(kernelCache.get());
+        } else if (kernelCache.isPresent()) {
+            LOG.warn("The kernel caches attributes for {} s but cannot be told of reloads: a reload may show late", CACHE_SECONDS);
         }
         LOG.info("Mounted volume '{}' at {} (jfuse)", fs.volume(), mountpoint);
         return new JfuseMount(fuse, mountpoint);

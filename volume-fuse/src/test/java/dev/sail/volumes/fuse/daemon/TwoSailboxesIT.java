@@ -178,4 +178,29 @@ class TwoSailboxesIT {
                 .isInstanceOf(MountControlException.class)
                 .hasMessageContaining("No sail-volume mount at " + nowhere);
     }
+
+    @Test
+    void aReloadShowsAtOnceWhatTheKernelHadCached() throws Exception {
+        Path a = mount("cached", "a");
+        Path b = mount("cached", "b");
+        Files.createDirectories(a.resolve("d"));
+        Files.writeString(a.resolve("d/f.txt"), "one");
+        Files.writeString(a.resolve("gone.txt"), "soon deleted");
+        mounted(a).commit();
+        mounted(b).reload();
+        // b's kernel now holds names, attributes and pages of these.
+        assertThat(Files.readString(b.resolve("d/f.txt"))).isEqualTo("one");
+        assertThat(Files.size(b.resolve("gone.txt"))).isEqualTo(12);
+
+        Files.writeString(a.resolve("d/f.txt"), "one, two");
+        Files.delete(a.resolve("gone.txt"));
+        Files.writeString(a.resolve("d/new.txt"), "new");
+        mounted(a).commit();
+        mounted(b).reload();
+
+        assertThat(Files.size(b.resolve("d/f.txt"))).isEqualTo(8);
+        assertThat(Files.readString(b.resolve("d/f.txt"))).isEqualTo("one, two");
+        assertThat(Files.exists(b.resolve("gone.txt"))).isFalse();
+        assertThat(Files.readString(b.resolve("d/new.txt"))).isEqualTo("new");
+    }
 }
