@@ -68,7 +68,7 @@ public final class VolumeOperations {
 
     private static final Logger LOG = LoggerFactory.getLogger(VolumeOperations.class);
     private static final HexFormat HEX = HexFormat.of();
-    private static final int PARALLEL_HEADS = 16;
+    private static final int PARALLEL_HEADS = 32;
 
     private final ManifestStore store;
     private final ChunkStorage storage;
@@ -264,12 +264,14 @@ public final class VolumeOperations {
                 unknown.add(chunk.getKey());
             }
         }
-        // A chunk uploaded by a commit that then failed is in storage but not registered yet.
-        Map<ChunkId, OptionalLong> stored = headAll(org, unknown);
+        // A chunk offered before may have been uploaded by a commit that then failed: it is in storage
+        // but not registered. Only those are worth a HEAD; a chunk never offered cannot be there.
+        List<ChunkId> offeredBefore = unknown.stream().filter(id -> store.wasIssued(org.id(), id)).toList();
+        Map<ChunkId, OptionalLong> stored = headAll(org, offeredBefore);
         Map<ChunkId, ChunkStorage.Presigned> uploads = new LinkedHashMap<>();
         for (ChunkId id : unknown) {
             long expected = chunks.get(id);
-            OptionalLong size = stored.get(id);
+            OptionalLong size = stored.getOrDefault(id, OptionalLong.empty());
             if (size.isPresent() && size.getAsLong() == expected) {
                 claimed.add(new ChunkRecord(id, expected, now));
             } else {
@@ -277,6 +279,7 @@ public final class VolumeOperations {
             }
         }
         store.putChunks(org.id(), claimed);
+        store.markIssued(org.id(), uploads.keySet(), now);
         List<ChunkId> present = claimed.stream().map(ChunkRecord::id).toList();
         metrics.uploadPlan(uploads.size(), present.size());
         return new UploadPlan(uploads, present, storage.presignExpiry());

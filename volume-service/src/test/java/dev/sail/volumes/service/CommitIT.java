@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.client.ChunkSpec;
+import dev.sail.volumes.client.PresignedUrl;
+import dev.sail.volumes.client.UploadPlan;
 import dev.sail.volumes.client.CommitResult;
 import dev.sail.volumes.client.HttpVolumeService;
 import dev.sail.volumes.client.MissingChunksException;
@@ -68,6 +71,33 @@ class CommitIT {
         CommitResult result = client.commit(name, new CommitProposal(0, "k", "m", List.of(
                 new Change(VolumePath.of("ok"), stored), new Change(VolumePath.of("bad"), uploaded))));
         assertThat(result.seq()).isEqualTo(1);
+    }
+
+    @Test
+    void aRerunAfterAPartialUploadIsOfferedOnlyWhatIsStillMissing() {
+        HttpVolumeService client = service.client();
+        VolumeName name = VolumeName.of("rerun");
+        client.createVolumeIfMissing(name);
+        byte[] a = bytes("first chunk");
+        byte[] b = bytes("second chunk");
+        List<ChunkSpec> specs = List.of(new ChunkSpec(RunningService.idOf(a), a.length), new ChunkSpec(RunningService.idOf(b), b.length));
+        UploadPlan plan = client.planUploads(name, specs);
+        assertThat(plan.uploads()).hasSize(2);
+        PresignedUrl urlA = plan.uploads().stream().filter(u -> u.id().equals(RunningService.idOf(a))).findFirst().orElseThrow();
+        assertThat(service.put(urlA, a)).isEqualTo(200);
+        // The upload of b never happens (the guest died): the commit fails naming b alone.
+        List<Change> changes = List.of(
+                new Change(VolumePath.of("a"), new Entry.File(a.length, 0644, 0, List.of(RunningService.idOf(a)))),
+                new Change(VolumePath.of("b"), new Entry.File(b.length, 0644, 0, List.of(RunningService.idOf(b)))));
+        assertThatThrownBy(() -> client.commit(name, new CommitProposal(0, "r", "m", changes)))
+                .isInstanceOfSatisfying(MissingChunksException.class, e -> assertThat(e.chunks()).containsExactly(RunningService.idOf(b)));
+
+        UploadPlan again = client.planUploads(name, specs);
+
+        assertThat(again.present()).containsExactly(RunningService.idOf(a));
+        assertThat(again.uploads()).extracting(PresignedUrl::id).containsExactly(RunningService.idOf(b));
+        assertThat(service.put(again.uploads().getFirst(), b)).isEqualTo(200);
+        assertThat(client.commit(name, new CommitProposal(0, "r", "m", changes)).seq()).isEqualTo(1);
     }
 
     @Test

@@ -123,6 +123,9 @@ public final class ChunkCollector implements AutoCloseable {
                     chunkLock.writeLock().unlock();
                 }
             }
+            // An upload offered longer ago than the grace period is either stored (and its object is
+            // examined here) or never came: its marker has no more use.
+            store.forgetIssuedBefore(cutoff);
             metrics.gc(deleted, bytes);
             return new Result(examined[0], deleted, bytes);
         }

@@ -13,7 +13,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -45,7 +45,8 @@ public final class S3ChunkStorage implements ChunkStorage {
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
                 .serviceConfiguration(s3)
-                .httpClient(UrlConnectionHttpClient.create());
+                // A pooled client: HEADs run many at once, and HttpURLConnection keeps only 5 connections alive.
+                .httpClient(Apache5HttpClient.builder().maxConnections(64).build());
         var presignerBuilder = S3Presigner.builder()
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)

@@ -100,6 +100,18 @@ public interface ManifestStore extends AutoCloseable {
     /** Registers or refreshes chunks the org holds (not synced: a lost registration only costs a HEAD). */
     void putChunks(String orgId, Collection<ChunkRecord> chunks);
 
+    /**
+     * Remembers that upload URLs were handed out for these chunks (not synced): a later plan HEADs only
+     * such chunks, to find uploads whose commit never came, and skips the HEAD for chunks never offered.
+     */
+    void markIssued(String orgId, Collection<ChunkId> chunks, Instant now);
+
+    /** True when an upload URL was handed out for the chunk and the marker is not yet forgotten. */
+    boolean wasIssued(String orgId, ChunkId id);
+
+    /** Forgets issue markers older than {@code cutoff}; answers how many. */
+    long forgetIssuedBefore(Instant cutoff);
+
     /** Forgets a chunk the org held (garbage collection deleted it). */
     void removeChunk(String orgId, ChunkId id);
 

@@ -465,6 +465,52 @@ public final class RocksDbManifestStore implements ManifestStore {
     }
 
     @Override
+    public void markIssued(String orgId, Collection<ChunkId> chunks, Instant now) {
+        checkOpen();
+        byte[] time = bigEndian(now.toEpochMilli());
+        try (WriteBatch batch = new WriteBatch()) {
+            for (ChunkId chunk : chunks) {
+                batch.put(meta, utf8("issued/" + orgId + "/" + chunk), time);
+            }
+            db.write(unsynced, batch);
+        } catch (RocksDBException e) {
+            throw failure("remember issued uploads of org " + orgId, e);
+        }
+    }
+
+    @Override
+    public boolean wasIssued(String orgId, ChunkId id) {
+        checkOpen();
+        try {
+            return db.get(meta, utf8("issued/" + orgId + "/" + id)) != null;
+        } catch (RocksDBException e) {
+            throw failure("read issued uploads of org " + orgId, e);
+        }
+    }
+
+    @Override
+    public long forgetIssuedBefore(Instant cutoff) {
+        checkOpen();
+        long[] forgotten = {0};
+        try (WriteBatch batch = new WriteBatch()) {
+            scanPrefix(meta, "issued/", (key, value) -> {
+                if (ByteBuffer.wrap(value).getLong() < cutoff.toEpochMilli()) {
+                    try {
+                        batch.delete(meta, key);
+                        forgotten[0]++;
+                    } catch (RocksDBException e) {
+                        throw failure("forget issued uploads", e);
+                    }
+                }
+            });
+            db.write(unsynced, batch);
+        } catch (RocksDBException e) {
+            throw failure("forget issued uploads", e);
+        }
+        return forgotten[0];
+    }
+
+    @Override
     public void removeChunk(String orgId, ChunkId id) {
         checkOpen();
         try {
