@@ -179,6 +179,25 @@ public final class ChunkCache implements AutoCloseable {
         return dir.resolve(id.toString());
     }
 
+    /**
+     * Evicts least recently used chunks until at least {@code bytes} are freed or the cache is empty
+     * (a full disk: dirty data needs the room more than clean copies do). Answers the bytes freed.
+     */
+    public long free(long bytes) throws IOException {
+        long freed = 0;
+        synchronized (lru) {
+            Iterator<Map.Entry<ChunkId, Long>> oldest = lru.entrySet().iterator();
+            while (freed < bytes && oldest.hasNext()) {
+                Map.Entry<ChunkId, Long> victim = oldest.next();
+                oldest.remove();
+                usedBytes.addAndGet(-victim.getValue());
+                freed += victim.getValue();
+                Files.deleteIfExists(dir.resolve(victim.getKey().toString()));
+            }
+        }
+        return freed;
+    }
+
     public long usedBytes() {
         return usedBytes.get();
     }

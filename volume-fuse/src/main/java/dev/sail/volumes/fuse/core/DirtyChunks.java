@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +66,11 @@ final class DirtyChunks {
 
     void relocate(long id, Path newHome) {
         relocated.put(id, newHome);
+    }
+
+    /** Forgets relocations no reader can still need (those of an earlier commit), so the map stays small. */
+    void forgetRelocations(Collection<Long> ids) {
+        ids.forEach(relocated::remove);
     }
 
     /** Reads {@code length} bytes at {@code offset} of chunk {@code id} into {@code dst}; zeros past the file's end. */

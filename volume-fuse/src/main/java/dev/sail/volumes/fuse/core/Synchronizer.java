@@ -82,6 +82,8 @@ public final class Synchronizer {
     private final int hashThreads;
     private final Object syncLock = new Object();
     private final AtomicInteger stashCounter = new AtomicInteger();
+    /** Dirty ids the previous commit moved into the cache; guarded by syncLock. */
+    private List<Long> lastCommitted = List.of();
 
     public Synchronizer(VolumeFileSystem fs) throws IOException {
         this.fs = fs;
@@ -105,6 +107,9 @@ public final class Synchronizer {
      */
     public CommitReport commit(Progress progress) throws IOException {
         synchronized (syncLock) {
+            // A read that raced the previous commit's move into the cache is long over.
+            fs.dirty.forgetRelocations(lastCommitted);
+            lastCommitted = List.of();
             long baseSeq;
             TreeMap<VolumePath, Local> entries = new TreeMap<>();
             Map<VolumePath, FileSnap> files = new HashMap<>();
@@ -381,6 +386,7 @@ public final class Synchronizer {
                     fs.putOverlay(path, Local.WHITEOUT, edit);
                 }
             }
+            lastCommitted = List.copyOf(dirtyChunks.keySet());
             for (DirtyChunk chunk : dirtyChunks.values()) {
                 ChunkId id = hashes.get(chunk.id());
                 fs.dirty.relocate(chunk.id(), fs.cache.pathOf(id));

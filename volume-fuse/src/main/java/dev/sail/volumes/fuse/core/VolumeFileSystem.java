@@ -585,8 +585,7 @@ public final class VolumeFileSystem implements AutoCloseable {
                 ChunkRef before = node.chunks.get(index);
                 long id = writableChunk(node, index);
                 structural |= !(before instanceof ChunkRef.Dirty d && d.id() == id);
-                ByteBuffer slice = bytes.slice().limit(n);
-                dirty.write(id, inChunk, slice);
+                writeMakingRoom(id, inChunk, bytes.slice().limit(n));
                 bytes.position(bytes.position() + n);
                 position += n;
             }
@@ -596,6 +595,24 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         src.position(src.position() + size);
         return size;
+    }
+
+    /** Writes dirty bytes; on a full disk, evicts clean cached chunks and tries once more. */
+    private void writeMakingRoom(long id, long offset, ByteBuffer bytes) throws IOException {
+        int start = bytes.position();
+        try {
+            dirty.write(id, offset, bytes);
+        } catch (IOException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("No space left")) {
+                throw e;
+            }
+            long freed = cache.free(Math.max(layout.smallChunk(), (long) bytes.limit() - start) * 4);
+            if (freed == 0) {
+                throw e;
+            }
+            bytes.position(start);
+            dirty.write(id, offset, bytes);
+        }
     }
 
     public void flush(long fh) {

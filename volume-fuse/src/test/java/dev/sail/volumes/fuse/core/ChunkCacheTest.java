@@ -120,6 +120,23 @@ class ChunkCacheTest {
         }
     }
 
+    @Test
+    void freeEvictsTheOldestUntilEnoughIsFreed() throws IOException {
+        ChunkId a = put(1000, 1);
+        ChunkId b = put(1000, 2);
+        ChunkId c = put(1000, 3);
+        try (ChunkCache cache = cache(10_000)) {
+            read(cache, a, 0, 1);
+            read(cache, b, 0, 1);
+            read(cache, c, 0, 1);
+
+            assertThat(cache.free(1500)).isEqualTo(2000);
+            assertThat(cache.usedBytes()).isEqualTo(1000);
+            assertThat(Files.exists(cache.pathOf(c))).isTrue();
+            assertThat(Files.exists(cache.pathOf(a))).isFalse();
+        }
+    }
+
     private static void ensure(ChunkCache cache, ChunkId id) {
         try {
             cache.ensure(id);
