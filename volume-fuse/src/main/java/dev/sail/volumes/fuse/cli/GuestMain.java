@@ -38,7 +38,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * The guest commands of {@code sail-volume}: mount, commit, reload, status, unmount, stash.
@@ -82,9 +84,12 @@ public final class GuestMain implements Callable<Integer> {
         return cli.execute(args);
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        new CommandLine(this).usage(err);
+        spec.commandLine().usage(err);
         return 2;
     }
 
@@ -435,9 +440,12 @@ public final class GuestMain implements Callable<Integer> {
         @ParentCommand
         GuestMain main;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
-            new CommandLine(this).usage(main.err);
+            spec.commandLine().usage(main.err);
             return 2;
         }
     }
