@@ -50,6 +50,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never blocks the namespace.
  */
 public final class VolumeFileSystem implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VolumeFileSystem.class);
     static final String KEY_BASE_SEQ = "meta/baseSeq";
     static final String KEY_BASE_COMMIT = "meta/baseCommit";
     static final String KEY_MOUNT_ID = "meta/mountId";
@@ -653,6 +654,27 @@ public final class VolumeFileSystem implements AutoCloseable {
             if (node.openCount <= 0 && node.path != null) {
                 openClean.remove(node.path, node);
             }
+            if (node.openCount <= 0 && node.path == null) {
+                // Unlinked while open: its last handle is gone, and so are its bytes.
+                discardChunks(node, 0);
+            }
+        }
+    }
+
+    /**
+     * Deletes the dirty chunk files of the node's chunks from {@code fromIndex} on, which nothing can
+     * reach any more (a removed file, a truncated tail). Sealed chunks belong to a running commit,
+     * which moves them into the cache. Caller holds the node's monitor.
+     */
+    private void discardChunks(FileNode node, int fromIndex) {
+        for (int i = fromIndex; i < node.chunks.size(); i++) {
+            if (node.chunks.get(i) instanceof ChunkRef.Dirty d && !dirty.isSealed(d.id())) {
+                try {
+                    dirty.delete(d.id());
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete dirty chunk {}: {}", d.id(), e.toString());
+                }
+            }
         }
     }
 
@@ -700,6 +722,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         int oldCount = layout.count(old);
         int newCount = layout.count(size);
         if (size < old) {
+            discardChunks(node, newCount);
             while (node.chunks.size() > newCount) {
                 node.chunks.removeLast();
             }
@@ -1030,7 +1053,13 @@ public final class VolumeFileSystem implements AutoCloseable {
     private void detachSubtree(VolumePath p, Set<FileNode> keep) {
         for (Map.Entry<VolumePath, Local> e : overlaySubtree(p).entrySet()) {
             if (e.getValue() instanceof Local.FileRef f && !keep.contains(f.node())) {
-                f.node().moveTo(null);
+                FileNode node = f.node();
+                synchronized (node) {
+                    node.path = null;
+                    if (node.openCount <= 0) {
+                        discardChunks(node, 0);
+                    }
+                }
             }
         }
         openClean.entrySet().removeIf(e -> {

@@ -483,4 +483,29 @@ class VolumeFileSystemTest {
         assertThat(remote.chunksUploaded.get()).isEqualTo(5);
         assertThat(fs.dirtyPaths()).isEmpty();
     }
+
+    @Test
+    void removedAndTruncatedBytesLeaveTheDisk() throws IOException {
+        Mount a = mount("a");
+        write(a.fs(), "/big", random(300_000, 10));
+        write(a.fs(), "/other", random(100_000, 11));
+        long fh = a.fs().open("/other", 0);
+        assertThat(dirtyFiles(a)).isEqualTo(5 + 2);
+
+        a.fs().truncate("/big", 70_000);
+        assertThat(dirtyFiles(a)).as("truncated to 2 chunks").isEqualTo(2 + 2);
+        a.fs().unlink("/big");
+        assertThat(dirtyFiles(a)).isEqualTo(2);
+        a.fs().unlink("/other");
+        assertThat(dirtyFiles(a)).as("still open: its bytes stay readable").isEqualTo(2);
+        assertThat(readAll(a.fs(), fh)).hasSize(100_000);
+        a.fs().release(fh);
+        assertThat(dirtyFiles(a)).isZero();
+    }
+
+    static long dirtyFiles(Mount mount) throws IOException {
+        try (var files = java.nio.file.Files.list(mount.stateDir().resolve("dirty"))) {
+            return files.count();
+        }
+    }
 }
