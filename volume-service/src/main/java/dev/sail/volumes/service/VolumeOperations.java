@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commits on one volume are serialized by a lock per volume; different volumes commit in parallel.
  * A commit holds the read side of {@code chunkLock} from the moment it checks its chunks until its
- * batch is written; garbage collection deletes only while holding the write side, so a chunk a commit
- * has checked cannot vanish before the commit references it.
+ * batch is written, and an upload plan while it reads and refreshes the org's chunk registry; garbage
+ * collection deletes only while holding the write side, so a chunk a commit has checked cannot vanish
+ * before the commit references it, and a plan never claims a chunk GC is deleting.
  *
  * <p>Thread-safe.
  */
@@ -254,31 +255,41 @@ public final class VolumeOperations {
         checkChunkCount(chunks.size());
         Instant now = clock.instant();
         List<ChunkRecord> claimed = new ArrayList<>();
-        List<ChunkId> unknown = new ArrayList<>();
-        for (Map.Entry<ChunkId, Long> chunk : chunks.entrySet()) {
-            Optional<ChunkRecord> known = store.findChunk(org.id(), chunk.getKey());
-            if (known.isPresent()) {
-                checkSize(known.get().id(), known.get().size(), chunk.getValue());
-                claimed.add(new ChunkRecord(chunk.getKey(), chunk.getValue(), now));
-            } else {
-                unknown.add(chunk.getKey());
+        List<ChunkId> missing = new ArrayList<>();
+        // Under the chunk lock, like a commit: GC cannot delete a chunk between the moment this plan
+        // finds it and the moment its claim is written, or the claim would vouch for a deleted chunk.
+        chunkLock.readLock().lock();
+        try {
+            List<ChunkId> unknown = new ArrayList<>();
+            for (Map.Entry<ChunkId, Long> chunk : chunks.entrySet()) {
+                Optional<ChunkRecord> known = store.findChunk(org.id(), chunk.getKey());
+                if (known.isPresent()) {
+                    checkSize(known.get().id(), known.get().size(), chunk.getValue());
+                    claimed.add(new ChunkRecord(chunk.getKey(), chunk.getValue(), now));
+                } else {
+                    unknown.add(chunk.getKey());
+                }
             }
+            // A chunk offered before may have been uploaded for a commit that then failed: it is in
+            // storage but not registered. Only those are worth a HEAD; a chunk never offered cannot be there.
+            List<ChunkId> offeredBefore = unknown.stream().filter(id -> store.wasIssued(org.id(), id)).toList();
+            Map<ChunkId, OptionalLong> stored = headAll(org, offeredBefore);
+            for (ChunkId id : unknown) {
+                OptionalLong size = stored.getOrDefault(id, OptionalLong.empty());
+                if (size.isPresent() && size.getAsLong() == chunks.get(id)) {
+                    claimed.add(new ChunkRecord(id, chunks.get(id), now));
+                } else {
+                    missing.add(id);
+                }
+            }
+            store.putChunks(org.id(), claimed);
+        } finally {
+            chunkLock.readLock().unlock();
         }
-        // A chunk offered before may have been uploaded by a commit that then failed: it is in storage
-        // but not registered. Only those are worth a HEAD; a chunk never offered cannot be there.
-        List<ChunkId> offeredBefore = unknown.stream().filter(id -> store.wasIssued(org.id(), id)).toList();
-        Map<ChunkId, OptionalLong> stored = headAll(org, offeredBefore);
         Map<ChunkId, ChunkStorage.Presigned> uploads = new LinkedHashMap<>();
-        for (ChunkId id : unknown) {
-            long expected = chunks.get(id);
-            OptionalLong size = stored.getOrDefault(id, OptionalLong.empty());
-            if (size.isPresent() && size.getAsLong() == expected) {
-                claimed.add(new ChunkRecord(id, expected, now));
-            } else {
-                uploads.put(id, storage.presignPut(org.id(), id, expected));
-            }
+        for (ChunkId id : missing) {
+            uploads.put(id, storage.presignPut(org.id(), id, chunks.get(id)));
         }
-        store.putChunks(org.id(), claimed);
         store.markIssued(org.id(), uploads.keySet(), now);
         List<ChunkId> present = claimed.stream().map(ChunkRecord::id).toList();
         metrics.uploadPlan(uploads.size(), present.size());

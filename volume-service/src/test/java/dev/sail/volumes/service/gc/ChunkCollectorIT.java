@@ -15,6 +15,7 @@ import dev.sail.volumes.service.InMemoryChunkStorage;
 import dev.sail.volumes.service.MissingChunksException;
 import dev.sail.volumes.service.ServiceMetrics;
 import dev.sail.volumes.service.VolumeOperations;
+import dev.sail.volumes.service.store.ChunkRecord;
 import dev.sail.volumes.service.store.Org;
 import dev.sail.volumes.service.store.RocksDbManifestStore;
 import dev.sail.volumes.service.store.VolumeRecord;
@@ -119,6 +120,29 @@ class ChunkCollectorIT {
                 .cause().hasMessageContaining("Cannot commit volume 'v': 1 chunk missing in storage");
         assertThat(volume().headSeq()).isZero();
         assertThat(storage.contains(org.id(), chunk)).isFalse();
+    }
+
+    @Test
+    void anUploadPlanNeverClaimsAChunkThatGcIsDeleting() throws Exception {
+        store.putChunks(org.id(), List.of(new ChunkRecord(chunk, 3, Instant.now().minus(Duration.ofDays(1)))));
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        storage.beforeDelete = () -> {
+            deleting.countDown();
+            awaitQuietly(release);
+        };
+        CompletableFuture<ChunkCollector.Result> gc = CompletableFuture.supplyAsync(collector::collect, threads);
+        assertThat(deleting.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<VolumeOperations.UploadPlan> plan = CompletableFuture.supplyAsync(
+                () -> operations.planUploads(org, name, java.util.Map.of(chunk, 3L)), threads);
+        await().atMost(Duration.ofSeconds(10)).until(chunkLock::hasQueuedThreads);
+        release.countDown();
+
+        assertThat(gc.get(10, TimeUnit.SECONDS).deleted()).isEqualTo(1);
+        VolumeOperations.UploadPlan answer = plan.get(10, TimeUnit.SECONDS);
+        assertThat(answer.present()).as("a deleted chunk is not present").isEmpty();
+        assertThat(answer.uploads()).containsOnlyKeys(chunk);
     }
 
     @Test
