@@ -11,12 +11,14 @@ import dev.sail.volumes.manifest.Entry;
 import dev.sail.volumes.manifest.ManifestException;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
+import dev.sail.volumes.manifest.Versioned;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,6 +35,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The binding-neutral file system of one mounted volume: path-based operations that either do
@@ -50,7 +54,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * never blocks the namespace.
  */
 public final class VolumeFileSystem implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VolumeFileSystem.class);
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeFileSystem.class);
     static final String KEY_BASE_SEQ = "meta/baseSeq";
     static final String KEY_BASE_COMMIT = "meta/baseCommit";
     static final String KEY_MOUNT_ID = "meta/mountId";
@@ -293,7 +297,7 @@ public final class VolumeFileSystem implements AutoCloseable {
                 if (!remoteVisible) {
                     return null;
                 }
-                Optional<dev.sail.volumes.manifest.Versioned> entry = remote.child(ancestor.loadParent(), ancestor.name());
+                Optional<Versioned> entry = remote.child(ancestor.loadParent(), ancestor.name());
                 if (entry.isEmpty() || !(entry.get().entry() instanceof Entry.Directory)) {
                     return null;
                 }
@@ -304,7 +308,7 @@ public final class VolumeFileSystem implements AutoCloseable {
             return null;
         }
         Entry remoteEntry = remoteVisible
-                ? remote.child(path.loadParent(), path.name()).map(dev.sail.volumes.manifest.Versioned::entry).orElse(null)
+                ? remote.child(path.loadParent(), path.name()).map(Versioned::entry).orElse(null)
                 : null;
         if (local == null && remoteEntry == null) {
             return null;
@@ -1155,7 +1159,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     }
 
     static long now() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * not bind: called through the FFM API with the {@code struct fuse*} that {@code fuse_get_context()}
  * answers inside the file system's {@code init}. Thread-safe.
  */
+@SuppressWarnings("restricted")
 final class JfuseKernelCache implements KernelCache {
     private static final Logger LOG = LoggerFactory.getLogger(JfuseKernelCache.class);
 
