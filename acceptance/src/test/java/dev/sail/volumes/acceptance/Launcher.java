@@ -1,0 +1,88 @@
+package dev.sail.volumes.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs this checkout's {@code bin/sail-volume} as its own process, the way a user runs it. The
+ * repository root comes from the system property {@code sail.repo} (set by the pom), else the
+ * parent of the working directory. Output goes to files so that a chatty command never blocks on a pipe.
+ */
+final class Launcher {
+    static final Path REPO = Path.of(System.getProperty("sail.repo", "..")).toAbsolutePath().normalize();
+    static final Path SAIL_VOLUME = REPO.resolve("bin/sail-volume");
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
+
+    /** A finished command: exit code, standard output and standard error. */
+    record Result(int exit, String out, String err) {
+        /** Both streams, for failure messages. */
+        String transcript() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private Launcher() {
+    }
+
+    /** {@code bin/sail-volume args...} with {@code env} added to this JVM's environment; waits up to 90 s. */
+    static Result sailVolume(Path scratch, Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(SAIL_VOLUME.toString());
+        command.addAll(List.of(args));
+        return run(scratch, env, DEFAULT_TIMEOUT, command);
+    }
+
+    /** Any command, with {@code env} added; fails the test if it outlives {@code timeout} (and kills it). */
+    static Result run(Path scratch, Map<String, String> env, Duration timeout, List<String> command) {
+        try {
+            Files.createDirectories(scratch);
+            Path out = Files.createTempFile(scratch, "out-", ".txt");
+            Path err = Files.createTempFile(scratch, "err-", ".txt");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            try {
+                boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(finished).as("%s finished within %s; stderr so far:%n%s", command, timeout, Files.readString(err)).isTrue();
+                return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while running " + command, e);
+        }
+    }
+
+    /** Starts {@code bin/sail-volume args...} without waiting; its output goes to {@code log}. */
+    static Process start(Path log, Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(SAIL_VOLUME.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(env);
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start " + command, e);
+        }
+    }
+}
