@@ -46,7 +46,7 @@ public final class BenchmarkMain {
                 }
             }
         }
-        out = (out != null ? out : root.resolve("benchmarks/results")).toAbsolutePath().normalize();
+        out = (out != null ? out : root.resolve("benchmarks/target/results")).toAbsolutePath().normalize();
         List<Workload> selected = new ArrayList<>();
         for (Workload workload : workloads()) {
             if (only.isEmpty() || only.contains(workload.name())) {
@@ -87,6 +87,7 @@ public final class BenchmarkMain {
             Shell.deleteTree(work);
             throw e;
         }
+        bed.warmUp();
         Thread cleanup = new Thread(() -> {
             FuseProcess.closeAll();
             bed.close();

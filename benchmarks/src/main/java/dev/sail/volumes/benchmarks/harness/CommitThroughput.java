@@ -42,7 +42,8 @@ final class CommitThroughput implements Workload {
         int files = (int) (total / fileSize);
         double mib = total / (double) Scale.MIB;
         Figure ours = Figure.measure("ours", () -> ours(bed, files, fileSize, mib));
-        Figure baseline = Figure.measure("baseline", () -> baseline(bed, files, fileSize, mib));
+        Figure baseline = Figure.measure("baseline", () -> best(baseline(bed, files, fileSize, mib, 3_000_000L),
+                baseline(bed, files, fileSize, mib, 3_500_000L)));
         Map<String, Figure> peers = PeerRuns.run(bed, NAME, new String[] {"rate"}, bucket -> { }, (peer, bucket, mount) -> {
             Map<String, Long> expected = new LinkedHashMap<>();
             long stream = 2_000_000L + peer.name().hashCode() * 1000L;
@@ -87,12 +88,16 @@ final class CommitThroughput implements Workload {
     }
 
     /** The same amount of new bytes, in 8 MiB chunks, PUT through presigned URLs (8 in flight). */
-    private static Figure baseline(Testbed bed, int files, long fileSize, double mib) throws Exception {
+    /** The better of two runs of the baseline: it should be the best that this S3 server can do. */
+    static Figure best(Figure a, Figure b) {
+        return a.value() >= b.value() ? Figure.of(a.value(), a.note() + ", best of 2") : Figure.of(b.value(), b.note() + ", best of 2");
+    }
+
+    private static Figure baseline(Testbed bed, int files, long fileSize, double mib, long stream) throws Exception {
         String volume = bed.newVolumeName(NAME + "-baseline");
         bed.createVolume(volume);
         try {
             int chunksPerFile = (int) (fileSize / TestData.BLOCK);
-            long stream = 3_000_000L;
             List<ChunkSpec> specs = new ArrayList<>();
             Map<ChunkId, long[]> where = new HashMap<>();
             for (int f = 0; f < files; f++) {

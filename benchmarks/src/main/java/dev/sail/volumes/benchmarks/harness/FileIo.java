@@ -71,8 +71,10 @@ final class FileIo implements Workload {
             bed.createVolume(volume);
             bed.putFile(volume, BIG, bigStream, size);
             bed.putFile(volume, FIRST_BYTE, firstByteStream, FIRST_BYTE_SIZE);
-            Figure coldBaseline = Figure.measure("baseline parallel GETs", () -> parallelGets(bed, volume, mib));
-            Figure ttfbBaseline = Figure.measure("baseline chunk GET", () -> firstByteOfGet(bed, volume));
+            Figure coldBaseline = Figure.measure("baseline parallel GETs", () -> CommitThroughput.best(
+                    parallelGets(bed, volume, mib), parallelGets(bed, volume, mib)));
+            Figure ttfbBaseline = Figure.measure("baseline chunk GET", () -> Figure.of(Math.min(firstByteOfGet(bed, volume),
+                    Math.min(firstByteOfGet(bed, volume), firstByteOfGet(bed, volume))), "best of 3"));
             Figure[] local = local(bed, size, mib);
             Map<String, Map<String, Figure>> peers = PeerRuns.run(bed, "file-io", METRICS,
                     bucket -> {
@@ -187,8 +189,8 @@ final class FileIo implements Workload {
         }
     }
 
-    /** Time from sending one chunk GET to its first body byte (the URL is fetched beforehand). */
-    private static Figure firstByteOfGet(Testbed bed, String volume) throws Exception {
+    /** Milliseconds from sending one chunk GET to its first body byte (the URL is fetched beforehand). */
+    private static double firstByteOfGet(Testbed bed, String volume) throws Exception {
         List<ChunkId> chunks = chunksOf(bed, volume, FIRST_BYTE);
         PresignedUrl url = bed.service().downloadUrls(VolumeName.of(volume), chunks.subList(0, 1)).getFirst();
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
@@ -200,7 +202,7 @@ final class FileIo implements Workload {
                 if (response.statusCode() != 200 || body.read() < 0) {
                     throw new HarnessException("the chunk GET answered HTTP " + response.statusCode());
                 }
-                return Figure.of((System.nanoTime() - start) / 1e6);
+                return (System.nanoTime() - start) / 1e6;
             }
         }
     }
