@@ -1,5 +1,6 @@
 package dev.sail.volumes.fuse.core;
 
+import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.client.Page;
 import dev.sail.volumes.client.VolumeService;
 import dev.sail.volumes.client.VolumeServiceException;
@@ -7,14 +8,17 @@ import dev.sail.volumes.manifest.Entry;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
 import dev.sail.volumes.manifest.Versioned;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The volume as published at the mount's base commit, listed lazily: a directory is listed from
@@ -28,15 +32,20 @@ final class RemoteTree {
     static final int PAGE = 1000;
     private static final Entry.Directory ROOT = new Entry.Directory(0755, 0);
 
+    /** Files in a listing are likely read next: their first chunks are hinted for URL batching. */
+    private static final int HINTED_CHUNKS_PER_FILE = 2;
+
     private final VolumeService service;
     private final VolumeName volume;
+    private final Consumer<List<ChunkId>> hints;
     private final Map<VolumePath, Map<String, Versioned>> listings = new ConcurrentHashMap<>();
     private volatile long baseSeq;
 
-    RemoteTree(VolumeService service, VolumeName volume, long baseSeq) {
+    RemoteTree(VolumeService service, VolumeName volume, long baseSeq, Consumer<List<ChunkId>> hints) {
         this.service = service;
         this.volume = volume;
         this.baseSeq = baseSeq;
+        this.hints = hints;
     }
 
     long baseSeq() {
@@ -50,6 +59,13 @@ final class RemoteTree {
             return cached;
         }
         Map<String, Versioned> listed = list(dir, baseSeq);
+        List<ChunkId> likely = new ArrayList<>();
+        for (Versioned child : listed.values()) {
+            if (child.entry() instanceof Entry.File file) {
+                likely.addAll(file.chunks().subList(0, Math.min(HINTED_CHUNKS_PER_FILE, file.chunks().size())));
+            }
+        }
+        hints.accept(likely);
         Map<String, Versioned> raced = listings.putIfAbsent(dir, listed);
         return raced != null ? raced : listed;
     }

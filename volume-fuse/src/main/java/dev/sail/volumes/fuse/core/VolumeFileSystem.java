@@ -3,7 +3,6 @@ package dev.sail.volumes.fuse.core;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import dev.sail.volumes.client.ChunkTransfer;
-import dev.sail.volumes.client.PresignedUrl;
 import dev.sail.volumes.client.VolumeInfo;
 import dev.sail.volumes.client.VolumeService;
 import dev.sail.volumes.fuse.VolumeFuseException;
@@ -81,6 +80,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     final ChunkCache cache;
     final DirtyChunks dirty;
     final Settings settings;
+    final DownloadUrls downloadUrls;
     final String mountId;
     /** The root as the service has it: a directory that always exists, dated when the volume was created. */
     private final Entry.Directory remoteRoot;
@@ -182,7 +182,8 @@ public final class VolumeFileSystem implements AutoCloseable {
         puts.put(KEY_MOUNT_ID, bytes(mountId));
         store.write(puts, List.of());
 
-        this.remote = new RemoteTree(service, volume, baseSeq);
+        this.downloadUrls = new DownloadUrls(service, volume);
+        this.remote = new RemoteTree(service, volume, baseSeq, downloadUrls::hint);
         this.dirty = new DirtyChunks(stateDir.resolve("dirty"));
         this.cache = new ChunkCache(stateDir.resolve("cache"), settings.cacheBytes(), settings.prefetchThreads(), this::fetch);
 
@@ -537,11 +538,14 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         boolean sequential = handle.lastReadEnd == offset || offset == 0;
         if (sequential) {
+            List<ChunkId> next = new ArrayList<>();
             for (ChunkRef ref : ahead) {
                 if (ref instanceof ChunkRef.Clean clean) {
-                    cache.prefetch(clean.id());
+                    next.add(clean.id());
                 }
             }
+            downloadUrls.hint(next);
+            next.forEach(cache::prefetch);
         }
         long position = offset;
         int remaining = count;
@@ -1151,11 +1155,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     // ---- chunk bytes -------------------------------------------------------------------------
 
     private ByteBuffer fetch(ChunkId id) throws IOException {
-        List<PresignedUrl> urls = service.downloadUrls(volume, List.of(id));
-        if (urls.isEmpty()) {
-            throw new IOException("The service gave no download for chunk " + id.abbreviated());
-        }
-        return transfer.download(urls.getFirst());
+        return transfer.download(downloadUrls.urlFor(id, cached -> Files.exists(cache.pathOf(cached))));
     }
 
     static long now() {

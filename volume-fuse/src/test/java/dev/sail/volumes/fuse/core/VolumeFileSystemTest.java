@@ -503,6 +503,25 @@ class VolumeFileSystemTest {
         assertThat(dirtyFiles(a)).isZero();
     }
 
+    @Test
+    void readingManySmallFilesAsksForDownloadUrlsInBatches() throws IOException {
+        Mount a = mount("a");
+        a.fs().mkdir("/small", 0755);
+        for (int i = 0; i < 50; i++) {
+            write(a.fs(), "/small/f" + i, random(1000, 100 + i));
+        }
+        a.sync().commit(null);
+
+        Mount b = mount("b");
+        assertThat(b.fs().readdir("/small")).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            assertThat(read(b.fs(), "/small/f" + i)).isEqualTo(random(1000, 100 + i));
+        }
+
+        assertThat(remote.chunksDownloaded.get()).isEqualTo(50);
+        assertThat(remote.downloadUrlCalls.get()).as("one batch for the listed files").isEqualTo(1);
+    }
+
     static long dirtyFiles(Mount mount) throws IOException {
         try (var files = java.nio.file.Files.list(mount.stateDir().resolve("dirty"))) {
             return files.count();

@@ -52,6 +52,7 @@ public final class FakeRemote {
     public final AtomicLong bytesUploaded = new AtomicLong();
     public final AtomicInteger chunksDownloaded = new AtomicInteger();
     public final AtomicInteger listCalls = new AtomicInteger();
+    public final AtomicInteger downloadUrlCalls = new AtomicInteger();
     private final Map<VolumeName, FakeVolume> volumes = new HashMap<>();
     private final ChunkLayout layout;
     private volatile boolean unreachable;
@@ -271,6 +272,7 @@ public final class FakeRemote {
         public List<PresignedUrl> downloadUrls(VolumeName volume, Collection<ChunkId> chunks) {
             synchronized (FakeRemote.this) {
                 check();
+                downloadUrlCalls.incrementAndGet();
                 return chunks.stream().map(FakeRemote::url).toList();
             }
         }
