@@ -261,7 +261,8 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
             return new MissingChunksException(message, ids);
         }
         if (status == 502 || status == 503 || status == 504) {
-            return new ServiceUnavailableException(message, null);
+            // Keep the service's code: "storage_unavailable" (S3 is down) is not "unreachable".
+            return new ServiceUnavailableException(status, code, message);
         }
         return new VolumeServiceException(status, code, message);
     }

@@ -74,6 +74,20 @@ class HttpVolumeServiceTest {
     }
 
     @Test
+    void aStorageOutageKeepsTheServicesCodeAfterRetries() {
+        status = 503;
+        body = "{\"error\":{\"code\":\"storage_unavailable\",\"message\":\"Cannot check chunk ab12 in S3 bucket 'b': refused\"}}";
+        try (HttpVolumeService client = client()) {
+            assertThatThrownBy(client::listVolumes).isInstanceOfSatisfying(ServiceUnavailableException.class, e -> {
+                assertThat(e.status()).isEqualTo(503);
+                assertThat(e.code()).isEqualTo("storage_unavailable");
+                assertThat(e.getMessage()).isEqualTo("Cannot check chunk ab12 in S3 bucket 'b': refused");
+            });
+        }
+        assertThat(requests.get()).isEqualTo(4);
+    }
+
+    @Test
     void mapsErrorBodiesToCodesAndMessages() {
         status = 409;
         body = "{\"error\":{\"code\":\"stale_base\",\"message\":\"Cannot commit to volume 'v' on base 5: the head is at 0\"}}";

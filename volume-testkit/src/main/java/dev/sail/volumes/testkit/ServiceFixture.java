@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
 public final class ServiceFixture implements AutoCloseable {
     private final Builder settings;
     private final S3ServerFixture s3;
+    private final FaultyS3Proxy faults;
     private final Path dataDir;
     private final List<AutoCloseable> clients = new ArrayList<>();
     private VolumeServer server;
@@ -52,6 +53,7 @@ public final class ServiceFixture implements AutoCloseable {
         private long maxBodyBytes = 64L << 20;
         private Duration presignExpiry = Duration.ofMinutes(5);
         private boolean checksums = true;
+        private boolean faultyS3;
 
         private Builder() {
         }
@@ -78,6 +80,15 @@ public final class ServiceFixture implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Put a {@link FaultyS3Proxy} between the service (and the presigned URLs it hands out) and the S3
+         * server; {@link ServiceFixture#faults()} sets its rules.
+         */
+        public Builder withFaultyS3() {
+            this.faultyS3 = true;
+            return this;
+        }
+
         public ServiceFixture start() {
             return new ServiceFixture(this);
         }
@@ -95,6 +106,7 @@ public final class ServiceFixture implements AutoCloseable {
     private ServiceFixture(Builder settings) {
         this.settings = settings;
         this.s3 = S3ServerFixture.startTransient();
+        this.faults = settings.faultyS3 ? FaultyS3Proxy.start(s3.endpoint()) : null;
         boolean success = false;
         try {
             this.dataDir = Files.createTempDirectory("sail-service-");
@@ -104,13 +116,16 @@ public final class ServiceFixture implements AutoCloseable {
             throw new UncheckedIOException("Cannot create the service's data directory", e);
         } finally {
             if (!success) {
+                if (faults != null) {
+                    faults.close();
+                }
                 s3.close();
             }
         }
     }
 
     private ServiceConfig config() {
-        S3Settings s3Settings = new S3Settings(Optional.of(s3.endpoint()), s3.region(), s3.bucket(), true,
+        S3Settings s3Settings = new S3Settings(Optional.of(faults != null ? faults.endpoint() : s3.endpoint()), s3.region(), s3.bucket(), true,
                 Optional.of(new S3Settings.StaticKey(s3.accessKey(), s3.secretKey())), settings.presignExpiry, settings.checksums);
         return ServiceConfig.defaults(dataDir)
                 .withPort(0)
@@ -181,6 +196,24 @@ public final class ServiceFixture implements AutoCloseable {
         server = VolumeServer.start(config());
     }
 
+    /**
+     * Stops the service (gracefully) and starts it again on the same data, S3 and port, so clients
+     * holding the old URL reach it again by themselves.
+     */
+    public synchronized void restartOnSamePort() {
+        int port = server.baseUrl().getPort();
+        server.close();
+        server = VolumeServer.start(config().withPort(port));
+    }
+
+    /** The fault-injecting proxy in front of S3; only with {@link Builder#withFaultyS3()}. */
+    public FaultyS3Proxy faults() {
+        if (faults == null) {
+            throw new IllegalStateException("This service runs without a faulty S3 proxy: build it withFaultyS3()");
+        }
+        return faults;
+    }
+
     /** The running server (for its garbage collector, say). */
     public synchronized VolumeServer server() {
         return server;
@@ -211,6 +244,9 @@ public final class ServiceFixture implements AutoCloseable {
             server.close();
         } finally {
             try {
+                if (faults != null) {
+                    faults.close();
+                }
                 s3.close();
             } finally {
                 S3ServerFixture.deleteTree(dataDir);
