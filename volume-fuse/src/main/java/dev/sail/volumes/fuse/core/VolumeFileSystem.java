@@ -450,7 +450,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         long fh = register(node, flags);
         if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY) {
-            truncateNode(node, 0);
+            truncateOrRelease(fh, node);
         }
         return fh;
     }
@@ -484,9 +484,22 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         long fh = register(node, flags);
         if (existed && (flags & O_TRUNC) != 0) {
-            truncateNode(node, 0);
+            truncateOrRelease(fh, node);
         }
         return fh;
+    }
+
+    /** Truncates a file being opened with O_TRUNC; when that fails the open fails, so its handle goes. */
+    private void truncateOrRelease(long fh, FileNode node) throws IOException {
+        boolean success = false;
+        try {
+            truncateNode(node, 0);
+            success = true;
+        } finally {
+            if (!success) {
+                release(fh);
+            }
+        }
     }
 
     /** The node for the file at {@code p}: the overlay's, an open one, or a new one over the published file. */
