@@ -254,6 +254,13 @@ public final class Daemon implements AutoCloseable {
         fs.close();
         store.close();
         unmounted.countDown();
+        logOperationStats();
+    }
+
+    /** One line per FUSE operation used: calls, failures, mean latency. */
+    private void logOperationStats() {
+        calls.stats().forEach((op, s) -> LOG.info("{}: {} call(s), {} failed, mean {} us", op, s.calls(), s.failures(),
+                s.calls() == 0 ? 0 : s.totalNanos() / s.calls() / 1000));
     }
 
     private static int uid() {
