@@ -227,7 +227,7 @@ public final class ServiceBenchmarkMain {
         line("");
         line("## Small commits");
         line("");
-        line(String.format(Locale.ROOT, "Each case: %.0f s warm-up, then %.0f s measured. Latency of one whole commit "
+        line(String.format(Locale.ROOT, "Each case: %.1f s warm-up, then %.1f s measured. Latency of one whole commit "
                 + "(for a new file: plan + PUT + commit), and of the commit call alone.", options.warmup().toMillis() / 1e3,
                 options.measured().toMillis() / 1e3));
         line("");
