@@ -160,7 +160,12 @@ public final class GuestMain implements Callable<Integer> {
     }
 
     ControlClient client(Path mountpoint) {
-        return ControlClient.forMount(mountpoint.toAbsolutePath().normalize(), runDir());
+        ControlClient client = ControlClient.forMount(mountpoint.toAbsolutePath().normalize(), runDir());
+        if (!java.nio.file.Files.exists(client.socket())) {
+            // Without FUSE there can be no mount: say what is missing rather than "not mounted".
+            FuseEnvironment.check("jfuse");
+        }
+        return client;
     }
 
     void printJson(Object value) throws JsonProcessingException {
