@@ -163,7 +163,7 @@ public final class GuestMain implements Callable<Integer> {
         ControlClient client = ControlClient.forMount(mountpoint.toAbsolutePath().normalize(), runDir());
         if (!java.nio.file.Files.exists(client.socket())) {
             // Without FUSE there can be no mount: say what is missing rather than "not mounted".
-            FuseEnvironment.check("jfuse");
+            FuseEnvironment.check(FuseEnvironment.libfuse3().isEmpty() && FuseEnvironment.libfuse2().isPresent() ? "jnr" : "jfuse");
         }
         return client;
     }
