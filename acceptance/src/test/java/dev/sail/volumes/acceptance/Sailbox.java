@@ -104,16 +104,35 @@ final class Sailbox implements AutoCloseable {
      * which keeps the suite quick); returns once the mount answers.
      */
     void mountForeground(String volume, String... options) {
+        awaitMounted(startForeground(volume, options));
+    }
+
+    /** Starts {@link #mountForeground} without waiting (to start several mounts at once); see {@link #awaitMounted}. */
+    Process startForeground(String volume, String... options) {
         List<String> args = new ArrayList<>(List.of("mount", "--volume", volume, "--create", "--state-dir", stateDir.toString(),
                 "--foreground"));
         args.addAll(List.of(options));
         args.add(mountpoint.toString());
-        Path log = root.resolve("foreground-" + daemons.size() + ".log");
-        Process daemon = Launcher.start(log, env, args.toArray(String[]::new));
+        Process daemon = Launcher.start(root.resolve("foreground-" + daemons.size() + ".log"), env, args.toArray(String[]::new));
         daemons.add(daemon.toHandle());
+        return daemon;
+    }
+
+    /** Waits until the mount started by {@code daemon} answers; fails the test with its log if the daemon died. */
+    void awaitMounted(Process daemon) {
         await().atMost(MOUNT_TIMEOUT).pollInterval(Duration.ofMillis(100))
                 .until(() -> !daemon.isAlive() || isMounted() && answers());
-        assertThat(daemon.isAlive()).as("the daemon of %s runs; its log:%n%s", name, readQuietly(log)).isTrue();
+        assertThat(daemon.isAlive()).as("the daemon of %s runs; its logs:%n%s", name, logs()).isTrue();
+    }
+
+    private String logs() {
+        try (var files = Files.list(root)) {
+            StringBuilder all = new StringBuilder();
+            files.filter(f -> f.getFileName().toString().endsWith(".log")).forEach(f -> all.append(readQuietly(f)));
+            return all.toString();
+        } catch (IOException e) {
+            return "(no logs: " + e.getMessage() + ")";
+        }
     }
 
     /** The Java API's handle on this mount. */

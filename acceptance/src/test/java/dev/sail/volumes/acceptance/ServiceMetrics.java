@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * it served, independent of the guest code under test.
  */
 record ServiceMetrics(Map<String, Double> samples) {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? ([-+0-9.eE]+|NaN)$");
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{.*\\})? ([-+0-9.eE]+|NaN)$");
 
     ServiceMetrics {
         samples = Map.copyOf(samples);
