@@ -17,7 +17,6 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.blobstore.domain.MultipartUpload;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
@@ -37,7 +36,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 /**
  * The S3 server every subject of the benchmarks talks to: S3Proxy in this JVM on {@code 127.0.0.1},
  * SigV4 enforced, objects in memory (so that S3's own storage does not compete with the mounts for
- * the disk). It is the testkit's server plus what the peers need counted: multipart parts and
+ * the disk; see {@link MemoryBlobStore}). It is the testkit's server plus what the peers need counted: multipart parts and
  * server-side copies (whole-object and part copies), so that "bytes written to S3" is the same
  * measure for ours and for rclone and s3fs.
  *
@@ -62,8 +61,8 @@ public final class MeteredS3Server implements AutoCloseable {
         }
     }
 
-    private MeteredS3Server() {
-        this.store = new MeteredBlobStore(new TransientNio2BlobStore());
+    private MeteredS3Server(long capacityBytes) {
+        this.store = new MeteredBlobStore(new MemoryBlobStore(capacityBytes));
         try {
             this.proxy = S3Proxy.builder()
                     .blobStore(store)
@@ -86,8 +85,9 @@ public final class MeteredS3Server implements AutoCloseable {
         this.endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
-    public static MeteredS3Server start() {
-        return new MeteredS3Server();
+    /** A server holding at most {@code capacityBytes} of objects (in this JVM's heap). */
+    public static MeteredS3Server start(long capacityBytes) {
+        return new MeteredS3Server(capacityBytes);
     }
 
     /** {@code http://127.0.0.1:<port>}, path-style. */

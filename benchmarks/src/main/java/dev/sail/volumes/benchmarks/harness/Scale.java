@@ -12,9 +12,11 @@ import java.util.List;
  * @param treeSizes         file counts of the API-built volumes (noop-commit, reload-delta, mount-time), ascending
  * @param metadataSizes     file counts of the trees walked by find and ls -lR (metadata)
  * @param readBytes         the file read cold then warm, and written (cold-read, warm-read, overlay-write)
+ * @param s3CapacityBytes   the most the in-memory S3 server holds at once (the run script's heap must fit it)
  */
 public record Scale(String name, long commitBytes, long commitFileBytes, int incrementalFiles, long incrementalFileBytes,
-                    int smallFiles, List<Integer> treeSizes, List<Integer> metadataSizes, long readBytes) {
+                    int smallFiles, List<Integer> treeSizes, List<Integer> metadataSizes, long readBytes,
+                    long s3CapacityBytes) {
     static final long MIB = 1L << 20;
 
     public Scale {
@@ -24,12 +26,12 @@ public record Scale(String name, long commitBytes, long commitFileBytes, int inc
 
     public static Scale full() {
         return new Scale("full", 1024 * MIB, 64 * MIB, 8, 256 * MIB, 10_000,
-                List.of(10_000, 100_000, 1_000_000), List.of(10_000, 100_000), 1024 * MIB);
+                List.of(10_000, 100_000, 1_000_000), List.of(10_000, 100_000), 1024 * MIB, 8L << 30);
     }
 
     public static Scale quick() {
         return new Scale("quick", 256 * MIB, 64 * MIB, 8, 32 * MIB, 2_000,
-                List.of(10_000, 100_000), List.of(10_000), 256 * MIB);
+                List.of(10_000, 100_000), List.of(10_000), 256 * MIB, 4L << 30);
     }
 
     static String count(long n) {

@@ -75,7 +75,7 @@ final class Testbed implements AutoCloseable {
 
     /** Starts S3 and the service, and installs the peers that are missing (a peer that cannot be installed is only noted). */
     static Testbed start(Scale scale, Path work) {
-        MeteredS3Server s3 = MeteredS3Server.start();
+        MeteredS3Server s3 = MeteredS3Server.start(scale.s3CapacityBytes());
         VolumeServer server = null;
         try {
             s3.createBucket(CHUNK_BUCKET);

@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -53,7 +54,9 @@ public final class ServiceBenchmarkMain {
 
     /** Command-line settings; see {@link #usage()}. */
     record Options(long largeFiles, long smallFiles, int commitFiles, Duration warmup, Duration measured, int samples,
-                   Path out, Path workDir) {
+                   Path out, Path workDir, Set<String> parts) {
+        static final Set<String> PARTS = Set.of("small", "reads", "big");
+
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
@@ -78,11 +81,16 @@ public final class ServiceBenchmarkMain {
                     Duration.ofMillis((long) (Double.parseDouble(values.getOrDefault("seconds", "3")) * 1000)),
                     Integer.parseInt(values.getOrDefault("samples", "1000")),
                     Path.of(values.getOrDefault("out", "service-benchmarks.md")),
-                    Path.of(values.getOrDefault("work-dir", System.getProperty("java.io.tmpdir"))));
+                    Path.of(values.getOrDefault("work-dir", System.getProperty("java.io.tmpdir"))),
+                    Set.of(values.getOrDefault("parts", "small,reads,big").split(",")));
             for (String key : values.keySet()) {
-                if (!List.of("files", "small-files", "commit-files", "warmup-seconds", "seconds", "samples", "out", "work-dir").contains(key)) {
+                if (!List.of("files", "small-files", "commit-files", "warmup-seconds", "seconds", "samples", "out", "work-dir", "parts")
+                        .contains(key)) {
                     throw new IllegalArgumentException("Unknown option --" + key + "\n" + usage());
                 }
+            }
+            if (!PARTS.containsAll(options.parts())) {
+                throw new IllegalArgumentException("Unknown part in --parts " + options.parts() + ": choose among small, reads, big\n" + usage());
             }
             return options;
         }
@@ -90,7 +98,7 @@ public final class ServiceBenchmarkMain {
         static String usage() {
             return """
                     usage: run-service [--files N] [--small-files N] [--commit-files N] [--seconds S] [--warmup-seconds S]
-                                       [--samples N] [--out FILE] [--work-dir DIR]
+                                       [--samples N] [--out FILE] [--work-dir DIR] [--parts small,reads,big]
                       --files N          files in the large volume (default 1000000)
                       --small-files N    files in the small volume (default 10000)
                       --commit-files N   files per building commit, and in the big commit (default 100000)
@@ -98,7 +106,8 @@ public final class ServiceBenchmarkMain {
                       --warmup-seconds S warm-up of each small-commit case (default 1)
                       --samples N        recorded reads of each kind per volume and driver (default 1000)
                       --out FILE         where the Markdown report goes (default service-benchmarks.md)
-                      --work-dir DIR     where the temporary RocksDB goes (default java.io.tmpdir)""";
+                      --work-dir DIR     where the temporary RocksDB goes (default java.io.tmpdir)
+                      --parts LIST       which benchmarks run: small (commits/s), reads (latency), big (10^5-path commit)""";
         }
     }
 
@@ -128,19 +137,16 @@ public final class ServiceBenchmarkMain {
     private String run() throws IOException {
         long begin = System.nanoTime();
         String loadBefore = loadAverage();
+        boolean smallCommits = options.parts().contains("small");
+        boolean readLatency = options.parts().contains("reads");
+        boolean bigCommit = options.parts().contains("big");
         Path dataDir = Files.createTempDirectory(options.workDir(), "sail-service-bench-");
-        List<SmallCommits.Result> small = new ArrayList<>();
-        List<ReadLatency.Result> reads = new ArrayList<>();
-        List<Double> buildSmall = new ArrayList<>();
-        List<Double> buildLarge = new ArrayList<>();
-        Map<String, Double> bigCommits = new LinkedHashMap<>();
-        CommitBreakdown.Phases phases;
-        long dbBytes;
+        Findings findings = new Findings();
         try (S3ServerFixture s3 = S3ServerFixture.startTransient(); HttpChunkTransfer transfer = new HttpChunkTransfer()) {
             S3Settings s3Settings = new S3Settings(Optional.of(s3.endpoint()), s3.region(), s3.bucket(), true,
                     Optional.of(new S3Settings.StaticKey(s3.accessKey(), s3.secretKey())), Duration.ofMinutes(10), true);
-            PathVolume smallVolume;
-            PathVolume largeVolume;
+            List<PathVolume> volumes = new ArrayList<>();
+            PathVolume largeVolume = null;
             SeedChunks seeds;
             // ---- phase 1: the real service, over HTTP ----
             ServiceConfig config = ServiceConfig.defaults(dataDir).withPort(0).withS3(s3Settings)
@@ -148,20 +154,34 @@ public final class ServiceBenchmarkMain {
             try (VolumeServer server = VolumeServer.start(config);
                  HttpServiceDriver http = new HttpServiceDriver(server.baseUrl(), server.defaultOrgKey())) {
                 seeds = SeedChunks.upload(http, transfer);
-                step(begin, "small commits over HTTP");
-                small.addAll(new SmallCommits(http, transfer, seeds, options.warmup(), options.measured()).runAll());
-                step(begin, "building a volume of " + options.smallFiles() + " files");
-                smallVolume = PathVolume.build(http, seeds, "paths-small", options.smallFiles(), options.commitFiles(), buildSmall);
-                smallVolume.addProbeCommits(http, seeds, 20, 10, random);
-                step(begin, "building a volume of " + options.largeFiles() + " files");
-                largeVolume = PathVolume.build(http, seeds, "paths-large", options.largeFiles(), options.commitFiles(), buildLarge);
-                largeVolume.addProbeCommits(http, seeds, 20, 10, random);
-                step(begin, "read latency over HTTP");
-                reads.add(measure(http, smallVolume));
-                reads.add(measure(http, largeVolume));
-                step(begin, "a commit rewriting " + options.commitFiles() + " files over HTTP");
-                bigCommits.put("http: rewrite " + options.commitFiles() + " files of the large volume (`VolumeService.commit`, client encode included)",
-                        timeCommit(http, largeVolume, seeds, 0, 1000));
+                if (smallCommits) {
+                    step(begin, "small commits over HTTP");
+                    findings.small.addAll(new SmallCommits(http, transfer, seeds, options.warmup(), options.measured()).runAll());
+                }
+                if (readLatency) {
+                    step(begin, "building a volume of " + options.smallFiles() + " files");
+                    PathVolume smallVolume = PathVolume.build(http, seeds, "paths-small", options.smallFiles(), options.commitFiles(),
+                            findings.buildSmall);
+                    smallVolume.addProbeCommits(http, seeds, 20, 10, random);
+                    volumes.add(smallVolume);
+                }
+                if (readLatency || bigCommit) {
+                    step(begin, "building a volume of " + options.largeFiles() + " files");
+                    largeVolume = PathVolume.build(http, seeds, "paths-large", options.largeFiles(), options.commitFiles(),
+                            findings.buildLarge);
+                    largeVolume.addProbeCommits(http, seeds, 20, 10, random);
+                    volumes.add(largeVolume);
+                }
+                if (readLatency) {
+                    step(begin, "read latency over HTTP");
+                    findings.reads.addAll(measure(http, volumes));
+                }
+                if (bigCommit) {
+                    step(begin, "a commit rewriting " + options.commitFiles() + " files over HTTP");
+                    findings.bigCommits.put("http: rewrite " + options.commitFiles()
+                            + " files of the large volume (`VolumeService.commit`, client encode included)",
+                            timeCommit(http, largeVolume, seeds, 0, 1000));
+                }
             }
             // ---- phase 2: the same store, in process ----
             step(begin, "reopening the store in process");
@@ -172,31 +192,47 @@ public final class ServiceBenchmarkMain {
                 VolumeOperations operations = new VolumeOperations(store, storage, new ServiceMetrics(), ChunkLayout.STANDARD,
                         Clock.systemUTC(), new ReentrantReadWriteLock());
                 InProcessServiceDriver direct = new InProcessServiceDriver(operations, org);
-                step(begin, "read latency in process");
-                reads.add(measure(direct, smallVolume));
-                reads.add(measure(direct, largeVolume));
-                step(begin, "small commits in process");
-                small.addAll(new SmallCommits(direct, transfer, seeds, options.warmup(), options.measured()).runAll());
-                step(begin, "commits rewriting " + options.commitFiles() + " files in process");
-                int dirsPerCommit = options.commitFiles() / PathVolume.FILES_PER_DIR;
-                int from = Math.min(largeVolume.dirs - dirsPerCommit, dirsPerCommit);
-                phases = CommitBreakdown.measure(store, org, VolumeName.of(largeVolume.name),
-                        largeVolume.rewrite(direct.head(largeVolume.name), seeds, from, from + dirsPerCommit, 1001));
-                int other = Math.min(largeVolume.dirs - dirsPerCommit, 2 * dirsPerCommit);
-                bigCommits.put("in-process: rewrite " + options.commitFiles() + " files of the large volume (`VolumeOperations.commit`)",
-                        timeCommit(direct, largeVolume, seeds, other, 1002));
+                if (smallCommits) {
+                    step(begin, "small commits in process");
+                    findings.small.addAll(new SmallCommits(direct, transfer, seeds, options.warmup(), options.measured()).runAll());
+                }
+                if (readLatency) {
+                    step(begin, "read latency in process");
+                    findings.reads.addAll(measure(direct, volumes));
+                }
+                if (bigCommit) {
+                    step(begin, "commits rewriting " + options.commitFiles() + " files in process");
+                    int dirsPerCommit = options.commitFiles() / PathVolume.FILES_PER_DIR;
+                    int from = Math.max(0, Math.min(largeVolume.dirs - dirsPerCommit, dirsPerCommit));
+                    findings.phases = CommitBreakdown.measure(store, org, VolumeName.of(largeVolume.name), largeVolume.rewrite(
+                            direct.head(largeVolume.name), seeds, from, Math.min(largeVolume.dirs, from + dirsPerCommit), 1001));
+                    findings.bigCommits.put("in-process: rewrite " + options.commitFiles()
+                            + " files of the large volume (`VolumeOperations.commit`)",
+                            timeCommit(direct, largeVolume, seeds, 2 * dirsPerCommit, 1002));
+                }
             }
-            dbBytes = treeSize(dataDir.resolve("manifests"));
+            findings.dbBytes = treeSize(dataDir.resolve("manifests"));
         } finally {
             deleteTree(dataDir);
         }
         double totalSeconds = (System.nanoTime() - begin) / 1e9;
-        write(small, reads, buildSmall, buildLarge, bigCommits, phases, dbBytes, loadBefore, loadAverage(), totalSeconds);
+        write(findings, loadBefore, loadAverage(), totalSeconds);
         return report.toString();
     }
 
-    private ReadLatency.Result measure(ServiceDriver driver, PathVolume volume) {
-        return ReadLatency.measure(driver, volume, Math.max(50, options.samples() / 5), options.samples(), random);
+    /** What the run measured, gathered for the report. */
+    private static final class Findings {
+        final List<SmallCommits.Result> small = new ArrayList<>();
+        final List<ReadLatency.Result> reads = new ArrayList<>();
+        final List<Double> buildSmall = new ArrayList<>();
+        final List<Double> buildLarge = new ArrayList<>();
+        final Map<String, Double> bigCommits = new LinkedHashMap<>();
+        CommitBreakdown.Phases phases;
+        long dbBytes;
+    }
+
+    private List<ReadLatency.Result> measure(ServiceDriver driver, List<PathVolume> volumes) {
+        return ReadLatency.measure(driver, volumes, Math.max(50, options.samples() / 5), options.samples(), random);
     }
 
     /** Seconds one commit rewriting {@code commitFiles} files (from directory {@code fromDir}) takes. */
@@ -215,15 +251,25 @@ public final class ServiceBenchmarkMain {
 
     // ---- the report --------------------------------------------------------------------------
 
-    private void write(List<SmallCommits.Result> small, List<ReadLatency.Result> reads, List<Double> buildSmall,
-                       List<Double> buildLarge, Map<String, Double> bigCommits, CommitBreakdown.Phases phases, long dbBytes,
-                       String loadBefore, String loadAfter, double totalSeconds) {
+    private void write(Findings findings, String loadBefore, String loadAfter, double totalSeconds) {
         line("# Volume service benchmarks, " + Instant.now());
         line("");
         line(String.format(Locale.ROOT, "%d cores as the JVM sees them, %s, Java %s. Load average before: %s; after: %s. "
                         + "Whole run %.0f s. RocksDB at the end: %.0f MiB.", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"),
-                loadBefore, loadAfter, totalSeconds, dbBytes / 1048576.0));
+                loadBefore, loadAfter, totalSeconds, findings.dbBytes / 1048576.0));
+        if (!findings.small.isEmpty()) {
+            writeSmallCommits(findings.small);
+        }
+        if (!findings.reads.isEmpty()) {
+            writeReads(findings.reads);
+        }
+        if (findings.phases != null) {
+            writeBigCommits(findings);
+        }
+    }
+
+    private void writeSmallCommits(List<SmallCommits.Result> small) {
         line("");
         line("## Small commits");
         line("");
@@ -238,11 +284,14 @@ public final class ServiceBenchmarkMain {
                     r.perSecond(), LatencySamples.millis(r.latency().p50()), LatencySamples.millis(r.latency().p99()),
                     LatencySamples.millis(r.commitCall().p50()), LatencySamples.millis(r.commitCall().p99())));
         }
+    }
+
+    private void writeReads(List<ReadLatency.Result> reads) {
         line("");
         line("## Read latency against volume size");
         line("");
         line("Stat of a random file, the first page of 100 children of a random directory, the delta of one commit of 10 paths; "
-                + "at the head, " + options.samples() + " reads of each kind after a warm-up.");
+                + "at the head; the volumes read in turn, " + options.samples() + " reads of each kind on each after a warm-up.");
         line("");
         line("| driver | files in volume | stat p50 / p99 ms | list p50 / p99 ms | delta p50 / p99 ms |");
         line("|---|---:|---:|---:|---:|");
@@ -265,15 +314,19 @@ public final class ServiceBenchmarkMain {
                     l.list().p50() / s.list().p50(), l.list().p99() / s.list().p99(),
                     l.delta().p50() / s.delta().p50(), l.delta().p99() / s.delta().p99()));
         }
+    }
+
+    private void writeBigCommits(Findings findings) {
+        CommitBreakdown.Phases phases = findings.phases;
         line("");
         line("## Big commits");
         line("");
         line(String.format(Locale.ROOT, "Building, over HTTP: the small volume in %s; the large one in %d commits of %,d new files: %s.",
-                seconds(buildSmall), buildLarge.size(), options.commitFiles(), seconds(buildLarge)));
+                seconds(findings.buildSmall), findings.buildLarge.size(), options.commitFiles(), seconds(findings.buildLarge)));
         line("");
         line("| commit of " + String.format(Locale.ROOT, "%,d", options.commitFiles()) + " changed paths | seconds |");
         line("|---|---:|");
-        bigCommits.forEach((what, s) -> line(String.format(Locale.ROOT, "| %s | %.2f |", what, s)));
+        findings.bigCommits.forEach((what, s) -> line(String.format(Locale.ROOT, "| %s | %.2f |", what, s)));
         line("");
         line(String.format(Locale.ROOT, "Breakdown of one more such commit in process (%,d paths, %,d writes), step by step:",
                 phases.paths(), phases.writes()));
