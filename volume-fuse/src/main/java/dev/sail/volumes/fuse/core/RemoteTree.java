@@ -14,7 +14,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -39,7 +38,7 @@ final class RemoteTree {
     private final VolumeService service;
     private final VolumeName volume;
     private final Consumer<List<ChunkId>> hints;
-    private final Map<VolumePath, NavigableMap<String, Versioned>> listings = new ConcurrentHashMap<>();
+    private final Map<VolumePath, Map<String, Versioned>> listings = new ConcurrentHashMap<>();
     private volatile long baseSeq;
 
     RemoteTree(VolumeService service, VolumeName volume, long baseSeq, Consumer<List<ChunkId>> hints) {
@@ -54,12 +53,12 @@ final class RemoteTree {
     }
 
     /** The children of {@code dir} at the base, by name; empty when the base has no directory there. */
-    NavigableMap<String, Versioned> children(VolumePath dir) {
-        NavigableMap<String, Versioned> cached = listings.get(dir);
+    Map<String, Versioned> children(VolumePath dir) {
+        Map<String, Versioned> cached = listings.get(dir);
         if (cached != null) {
             return cached;
         }
-        NavigableMap<String, Versioned> listed = list(dir, baseSeq);
+        Map<String, Versioned> listed = list(dir, baseSeq);
         List<ChunkId> likely = new ArrayList<>();
         for (Versioned child : listed.values()) {
             if (child.entry() instanceof Entry.File file) {
@@ -67,12 +66,12 @@ final class RemoteTree {
             }
         }
         hints.accept(likely);
-        NavigableMap<String, Versioned> raced = listings.putIfAbsent(dir, listed);
+        Map<String, Versioned> raced = listings.putIfAbsent(dir, listed);
         return raced != null ? raced : listed;
     }
 
     /** Lists {@code dir} at {@code seq} from the service, every page, without caching. */
-    NavigableMap<String, Versioned> list(VolumePath dir, long seq) {
+    Map<String, Versioned> list(VolumePath dir, long seq) {
         TreeMap<String, Versioned> children = new TreeMap<>();
         String after = null;
         try {
@@ -87,16 +86,11 @@ final class RemoteTree {
             } while (after != null);
         } catch (VolumeServiceException e) {
             if ("not_found".equals(e.code()) || "not_a_directory".equals(e.code())) {
-                return Collections.emptyNavigableMap();
+                return Collections.emptyMap();
             }
             throw e;
         }
-        return Collections.unmodifiableNavigableMap(children);
-    }
-
-    /** The listing of {@code dir} if it is cached (never asks the service). */
-    Optional<NavigableMap<String, Versioned>> cachedChildren(VolumePath dir) {
-        return Optional.ofNullable(listings.get(dir));
+        return Collections.unmodifiableMap(children);
     }
 
     /** The entry named {@code name} in {@code dir} at the base, if the base has {@code dir} as a directory. */

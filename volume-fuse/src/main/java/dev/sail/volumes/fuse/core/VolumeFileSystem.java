@@ -66,9 +66,6 @@ public final class VolumeFileSystem implements AutoCloseable {
     static final int O_CREAT = 0100;
     static final int O_EXCL = 0200;
     static final int O_TRUNC = 01000;
-    /** How many following small siblings an open of a published file prefetches, and what counts as small. */
-    static final int SIBLING_PREFETCH = 8;
-    static final long SMALL_FILE = 1 << 20;
     /** renameat2 flags. */
     static final int RENAME_NOREPLACE = 1;
 
@@ -514,34 +511,9 @@ public final class VolumeFileSystem implements AutoCloseable {
             throw new FsError(Errno.EISDIR, "Is a directory: " + p);
         }
         if (resolved.local() == null && resolved.remote() instanceof Entry.File file) {
-            prefetchSiblings(p);
             return openClean.computeIfAbsent(p, k -> FileNode.ofRemote(k, file));
         }
         throw new FsError(Errno.EINVAL, "Not a regular file: " + p);
-    }
-
-    /**
-     * Opening one published small file of a directory suggests its next siblings will be read too
-     * ({@code cp -r}, {@code tar}, {@code git status}): their chunks are fetched in the background.
-     */
-    private void prefetchSiblings(VolumePath p) {
-        if (settings.prefetchChunks() == 0) {
-            return;
-        }
-        remote.cachedChildren(p.loadParent()).ifPresent(siblings -> {
-            List<ChunkId> next = new ArrayList<>();
-            for (Versioned sibling : siblings.tailMap(p.name(), false).values()) {
-                if (next.size() >= SIBLING_PREFETCH) {
-                    break;
-                }
-                if (sibling.entry() instanceof Entry.File file && file.chunks().size() == 1 && file.size() <= SMALL_FILE
-                        && !Files.exists(cache.pathOf(file.chunks().getFirst()))) {
-                    next.add(file.chunks().getFirst());
-                }
-            }
-            downloadUrls.hint(next);
-            next.forEach(cache::prefetch);
-        });
     }
 
     private long register(FileNode node, int flags) {

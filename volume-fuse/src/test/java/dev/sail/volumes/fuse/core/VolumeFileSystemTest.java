@@ -522,27 +522,6 @@ class VolumeFileSystemTest {
         assertThat(remote.downloadUrlCalls.get()).as("one batch for the listed files").isEqualTo(1);
     }
 
-    @Test
-    void openingASmallFilePrefetchesItsNextSiblings() throws IOException {
-        Mount a = mount("a");
-        a.fs().mkdir("/d", 0755);
-        for (int i = 0; i < 20; i++) {
-            write(a.fs(), "/d/f" + (char) ('a' + i), random(1000, 200 + i));
-        }
-        a.sync().commit(null);
-
-        Mount b = mount("b");
-        b.fs().readdir("/d");
-        read(b.fs(), "/d/fa");
-
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                .until(() -> remote.chunksDownloaded.get() == 1 + VolumeFileSystem.SIBLING_PREFETCH);
-        remote.setUnreachable(true);
-        for (int i = 1; i <= VolumeFileSystem.SIBLING_PREFETCH; i++) {
-            assertThat(read(b.fs(), "/d/f" + (char) ('a' + i))).as("served from the cache").isEqualTo(random(1000, 200 + i));
-        }
-    }
-
     static long dirtyFiles(Mount mount) throws IOException {
         try (var files = java.nio.file.Files.list(mount.stateDir().resolve("dirty"))) {
             return files.count();
