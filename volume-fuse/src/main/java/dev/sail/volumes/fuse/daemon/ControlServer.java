@@ -22,13 +22,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves the control protocol ({@link ControlProtocol}) on a Unix domain socket readable by the
  * daemon's user only (mode 0600, in a 0700 directory). Each connection carries one request and is
- * handled on its own virtual thread. Closing stops accepting and removes the socket; twice is fine.
+ * handled on its own virtual thread. Closing stops accepting, removes the socket, and waits (at most
+ * {@link #DRAIN_TIMEOUT_NANOS}) until every request in flight has written its answer: the daemon's
+ * process exits right after, and an {@code unmount} must not lose its answer to that exit. Twice is fine.
  */
 final class ControlServer implements AutoCloseable {
     /** What the server does for each request. */
@@ -42,11 +45,15 @@ final class ControlServer implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    /** How long {@link #close()} waits for the requests in flight to answer. */
+    static final long DRAIN_TIMEOUT_NANOS = 30_000_000_000L;
 
     private final Path socket;
     private final ServerSocketChannel server;
     private final Handler handler;
     private final Thread acceptor;
+    /** Requests accepted and not yet answered; guarded by {@code this}. */
+    private int inFlight;
     private volatile boolean closed;
 
     private ControlServer(Path socket, ServerSocketChannel server, Handler handler) {
@@ -84,7 +91,19 @@ final class ControlServer implements AutoCloseable {
         while (!closed) {
             try {
                 SocketChannel connection = server.accept();
-                Thread.ofVirtual().name("control-request").start(() -> serve(connection));
+                synchronized (this) {
+                    inFlight++;
+                }
+                Thread.ofVirtual().name("control-request").start(() -> {
+                    try {
+                        serve(connection);
+                    } finally {
+                        synchronized (this) {
+                            inFlight--;
+                            notifyAll();
+                        }
+                    }
+                });
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -151,6 +170,37 @@ final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             LOG.warn("Closing the control socket {} failed: {}", socket, e.toString());
+        }
+        // A connection accepted just before the close is counted only once the acceptor has passed it on.
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        drain();
+    }
+
+    /** Waits until the requests in flight have answered (an unmount's answer is one of them). */
+    private synchronized void drain() {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
+        boolean interrupted = false;
+        while (inFlight > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("Closing the control socket {} with {} request(s) still unanswered after {} s", socket, inFlight,
+                        DRAIN_TIMEOUT_NANOS / 1_000_000_000L);
+                break;
+            }
+            try {
+                wait(left / 1_000_000L + 1);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

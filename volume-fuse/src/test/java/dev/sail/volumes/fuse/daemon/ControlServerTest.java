@@ -2,6 +2,7 @@ package dev.sail.volumes.fuse.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.sail.volumes.client.control.CommitReport;
 import dev.sail.volumes.client.control.ControlClient;
@@ -9,6 +10,11 @@ import dev.sail.volumes.client.control.ControlProtocol;
 import dev.sail.volumes.client.control.MountControlException;
 import dev.sail.volumes.fuse.VolumeFuseException;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -72,6 +78,46 @@ class ControlServerTest {
                         .isInstanceOf(VolumeFuseException.class)
                         .hasMessageContaining("A sail-volume daemon already serves /mnt/test");
             }
+        }
+    }
+
+    @Test
+    void closingWaitsUntilTheRequestInFlightHasAnswered() throws Exception {
+        // The daemon's unmount releases the main thread, which closes the server and exits the process:
+        // the unmount's answer must be on the wire before close() returns.
+        CountDownLatch unmounted = new CountDownLatch(1);
+        CountDownLatch answerMayGo = new CountDownLatch(1);
+        ControlServer.Handler unmounting = (op, request, progress) -> {
+            unmounted.countDown();
+            answerMayGo.await(10, TimeUnit.SECONDS);
+            return Map.of("unmounted", "/mnt/test");
+        };
+        Path socket = temp.resolve("u.sock");
+        ControlServer server = ControlServer.start(socket, mountpoint, unmounting);
+        CompletableFuture<Void> unmount = CompletableFuture.runAsync(() -> new ControlClient(socket, mountpoint).unmount());
+        assertThat(unmounted.await(10, TimeUnit.SECONDS)).as("the request reached the handler").isTrue();
+        CompletableFuture<Void> close = CompletableFuture.runAsync(server::close);
+
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(close).as("close() waits for the answer in flight").isNotDone());
+        answerMayGo.countDown();
+        close.get(10, TimeUnit.SECONDS);
+        assertThat(unmount).as("the answer was written before close() returned").succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void manyUnmountsInARowAllGetTheirAnswer() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            CountDownLatch unmounted = new CountDownLatch(1);
+            Path socket = temp.resolve("r" + round + ".sock");
+            ControlServer server = ControlServer.start(socket, mountpoint, (op, request, progress) -> {
+                unmounted.countDown();
+                return Map.of("unmounted", "/mnt/test");
+            });
+            CompletableFuture<Void> unmount = CompletableFuture.runAsync(() -> new ControlClient(socket, mountpoint).unmount());
+            assertThat(unmounted.await(10, TimeUnit.SECONDS)).isTrue();
+            server.close();
+            assertThat(unmount).as("round %d", round).succeedsWithin(Duration.ofSeconds(10));
         }
     }
 
