@@ -324,10 +324,19 @@ public final class VolumeOperations {
      * @throws MissingChunksException when a referenced chunk is not in storage; nothing changes
      */
     public CommitAnswer commit(Org org, VolumeName name, CommitProposal proposal) {
+        return commit(org, name, proposal, WireCodec.bytes(WireCodec.proposalNode(proposal)));
+    }
+
+    /**
+     * {@link #commit(Org, VolumeName, CommitProposal)} of a proposal received as {@code body}: the
+     * idempotency check compares the body's bytes (the API's "same key and body"), so a large commit
+     * is not encoded a second time just to be hashed.
+     */
+    public CommitAnswer commit(Org org, VolumeName name, CommitProposal proposal, byte[] body) {
         enter();
         try {
             VolumeRecord volume = loadVolume(org, name);
-            String requestHash = sha256Hex(WireCodec.bytes(WireCodec.proposalNode(proposal)));
+            String requestHash = sha256Hex(body);
             Optional<CommitAnswer> replay = replay(volume, proposal, requestHash);
             if (replay.isPresent()) {
                 return replay.get();
@@ -362,7 +371,10 @@ public final class VolumeOperations {
             throw new ServiceException(409, "stale_base", "Cannot commit to volume '" + name + "' on base " + proposal.baseSeq()
                     + ": the head is at " + volume.headSeq());
         }
-        MergeResult merged = Merge.apply(store.head(volume), proposal);
+        MergeResult merged;
+        try (ManifestStore.HeadView head = store.head(volume)) {
+            merged = Merge.apply(head, proposal);
+        }
         long seq = volume.headSeq() + 1;
         String commitId = newCommitId();
         CommitRecord record = new CommitRecord(commitId, seq, clock.instant(), proposal.mountId(), merged.writes().size(),

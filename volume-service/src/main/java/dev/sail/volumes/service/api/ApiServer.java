@@ -150,8 +150,9 @@ public final class ApiServer implements AutoCloseable {
             ok(ctx, answer);
         });
         r.post("/v1/volumes/{name}/commits", ctx -> {
-            CommitProposal proposal = WireCodec.proposal(parse(ctx));
-            VolumeOperations.CommitAnswer answer = operations.commit(org(ctx), volumeName(ctx), proposal);
+            byte[] body = ctx.bodyAsBytes();
+            CommitProposal proposal = WireCodec.proposal(WireCodec.parse(body));
+            VolumeOperations.CommitAnswer answer = operations.commit(org(ctx), volumeName(ctx), proposal, body);
             ObjectNode node = NODES.objectNode();
             node.put("commit", answer.outcome().commit());
             node.put("seq", answer.outcome().seq());

@@ -71,8 +71,21 @@ public interface ManifestStore extends AutoCloseable {
     /** Up to {@code limit} commits with a sequence below {@code beforeSeq}, newest first. */
     List<CommitRecord> commits(VolumeRecord volume, long beforeSeq, int limit);
 
-    /** The volume's head as the merge reads it. Valid while the caller holds the volume's commit lock. */
-    ManifestView head(VolumeRecord volume);
+    /**
+     * The volume's head as one merge reads it. Valid while the caller holds the volume's commit lock;
+     * the caller closes it when the merge is done.
+     */
+    HeadView head(VolumeRecord volume);
+
+    /**
+     * A volume's head for the length of one merge: it may remember what it read (the head does not move
+     * under the commit lock) and hold store resources until closed. Not thread-safe.
+     */
+    interface HeadView extends ManifestView, AutoCloseable {
+        /** Releases what the view holds; idempotent. */
+        @Override
+        void close();
+    }
 
     // ---- commits ----
 

@@ -8,7 +8,6 @@ import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import dev.sail.volumes.manifest.Change;
 import dev.sail.volumes.manifest.Entry;
-import dev.sail.volumes.manifest.ManifestView;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
 import dev.sail.volumes.manifest.Versioned;
@@ -25,9 +24,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
@@ -314,38 +315,97 @@ public final class RocksDbManifestStore implements ManifestStore {
     }
 
     @Override
-    public ManifestView head(VolumeRecord volume) {
+    public HeadView head(VolumeRecord volume) {
         checkOpen();
-        long head = volume.headSeq();
-        return new ManifestView() {
-            @Override
-            public Optional<Versioned> find(VolumePath path) {
-                return RocksDbManifestStore.this.find(volume, path, head);
-            }
+        return new RocksHeadView(volume);
+    }
 
-            @Override
-            public void forEachDescendant(VolumePath directory, Consumer<Versioned> action) {
-                Deque<VolumePath> pending = new ArrayDeque<>();
-                pending.add(directory);
-                while (!pending.isEmpty()) {
-                    VolumePath dir = pending.poll();
-                    String after = null;
-                    while (true) {
-                        List<Versioned> page = list(volume, dir, head, after, 1024);
-                        for (Versioned child : page) {
-                            action.accept(child);
-                            if (child.entry() instanceof Entry.Directory) {
-                                pending.add(child.path());
-                            }
-                        }
-                        if (page.size() < 1024) {
-                            break;
-                        }
-                        after = page.getLast().path().name();
-                    }
+    /**
+     * The head for one merge. A merge asks for each changed path and for every ancestor of each, so
+     * the same directories come up again and again: every answer is remembered (the head cannot move
+     * while the caller holds the commit lock), and the lookups share one iterator, because opening a
+     * RocksDB iterator costs more than the seek itself.
+     */
+    private final class RocksHeadView implements HeadView {
+        private final VolumeRecord volume;
+        private final long head;
+        private final byte[] invertedHead;
+        private final Map<VolumePath, Optional<Versioned>> found = new HashMap<>();
+        private RocksIterator iterator;
+        private boolean viewClosed;
+
+        RocksHeadView(VolumeRecord volume) {
+            this.volume = volume;
+            this.head = volume.headSeq();
+            this.invertedHead = inverted(head);
+        }
+
+        @Override
+        public Optional<Versioned> find(VolumePath path) {
+            Optional<Versioned> known = found.get(path);
+            if (known == null) {
+                known = read(path);
+                found.put(path, known);
+            }
+            return known;
+        }
+
+        private Optional<Versioned> read(VolumePath path) {
+            checkOpen();
+            if (viewClosed) {
+                throw new IllegalStateException("The head view of volume '" + volume.name() + "' is closed");
+            }
+            if (iterator == null) {
+                iterator = db.newIterator(versions);
+            }
+            byte[] prefix = pathPrefix(volume.id(), path);
+            iterator.seek(concat(prefix, invertedHead));
+            if (iterator.isValid()) {
+                byte[] key = iterator.key();
+                if (startsWith(key, prefix)) {
+                    return Optional.of(new Versioned(path, WireCodec.entry(json(iterator.value())), seqOf(key)));
+                }
+            } else {
+                try {
+                    iterator.status();
+                } catch (RocksDBException e) {
+                    throw failure("read '" + path + "' of volume '" + volume.name() + "'", e);
                 }
             }
-        };
+            return path.isRoot() ? Optional.of(EMPTY_ROOT) : Optional.empty();
+        }
+
+        @Override
+        public void forEachDescendant(VolumePath directory, Consumer<Versioned> action) {
+            Deque<VolumePath> pending = new ArrayDeque<>();
+            pending.add(directory);
+            while (!pending.isEmpty()) {
+                VolumePath dir = pending.poll();
+                String after = null;
+                while (true) {
+                    List<Versioned> page = list(volume, dir, head, after, 1024);
+                    for (Versioned child : page) {
+                        action.accept(child);
+                        if (child.entry() instanceof Entry.Directory) {
+                            pending.add(child.path());
+                        }
+                    }
+                    if (page.size() < 1024) {
+                        break;
+                    }
+                    after = page.getLast().path().name();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            viewClosed = true;
+            if (iterator != null) {
+                iterator.close();
+                iterator = null;
+            }
+        }
     }
 
     // ---- commits ----------------------------------------------------------------------------
