@@ -13,13 +13,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs this checkout's {@code bin/sail-volume} as its own process, the way a user runs it. The
- * repository root comes from the system property {@code sail.repo} (set by the pom), else the
- * parent of the working directory. Output goes to files so that a chatty command never blocks on a pipe.
+ * Runs {@code sail-volume} as its own process, the way a user runs it: the launcher of a distribution
+ * tree that {@code bin/package --tree} lays out once per test run from this checkout's built modules (so
+ * the suite runs what guests install, and a module rebuilt while the suite runs cannot pull jars from
+ * under it). The repository root comes from the system property {@code sail.repo} (set by the pom), else
+ * the parent of the working directory. Output goes to files so that a chatty command never blocks on a pipe.
  */
 final class Launcher {
     static final Path REPO = Path.of(System.getProperty("sail.repo", "..")).toAbsolutePath().normalize();
-    static final Path SAIL_VOLUME = REPO.resolve("bin/sail-volume");
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
 
     /** A finished command: exit code, standard output and standard error. */
@@ -33,10 +34,47 @@ final class Launcher {
     private Launcher() {
     }
 
+    /** {@code bin/sail-volume} of the distribution tree the suite runs. */
+    static Path sailVolume() {
+        return Home.TREE.resolve("bin/sail-volume");
+    }
+
+    /** The distribution tree, laid out on first use and deleted when the JVM exits. */
+    private static final class Home {
+        static final Path TREE = layOut();
+
+        private static Path layOut() {
+            try {
+                Path parent = Files.createTempDirectory("sail-home-");
+                Path tree = parent.resolve("sail-volume");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(parent), "sail-home-cleanup"));
+                Result result = run(parent, Map.of(), Duration.ofMinutes(2),
+                        List.of(REPO.resolve("bin/package").toString(), "--no-build", "--tree", tree.toString()));
+                if (result.exit() != 0) {
+                    throw new IllegalStateException("bin/package --tree failed (build volume-service and volume-fuse first):\n"
+                            + result.transcript());
+                }
+                return tree;
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot lay out the distribution tree", e);
+            }
+        }
+
+        private static void deleteTree(Path root) {
+            try (var paths = Files.walk(root)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // A temporary directory left behind is harmless.
+            }
+        }
+    }
+
     /** {@code bin/sail-volume args...} with {@code env} added to this JVM's environment; waits up to 90 s. */
     static Result sailVolume(Path scratch, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(SAIL_VOLUME.toString());
+        command.add(sailVolume().toString());
         command.addAll(List.of(args));
         return run(scratch, env, DEFAULT_TIMEOUT, command);
     }
@@ -72,7 +110,7 @@ final class Launcher {
     /** Starts {@code bin/sail-volume args...} without waiting; its output goes to {@code log}. */
     static Process start(Path log, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(SAIL_VOLUME.toString());
+        command.add(sailVolume().toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -50,7 +50,7 @@ class MountPathIT extends AcceptanceBase {
                 "test ! -e /dev/fuse",
                 "exec \"$0\" \"$@\"");
         List<String> command = new ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--propagation", "private",
-                "/bin/sh", "-c", script, Launcher.SAIL_VOLUME.toString(),
+                "/bin/sh", "-c", script, Launcher.sailVolume().toString(),
                 "mount", "--volume", volume, "--create", "--state-dir", box.stateDir().toString(), box.mountpoint().toString()));
         long start = System.nanoTime();
 

@@ -192,6 +192,11 @@ final class Sailbox implements AutoCloseable {
                 daemon.onExit().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 daemon.destroyForcibly();
+                try {
+                    daemon.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception gone) {
+                    // Reported by the caller's check of live daemons.
+                }
             }
         }
         if (isMounted()) {
