@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Load: {@code load.clients} (default 32) simulated guests, each with its own HTTP client and chunk
- * transfer, against one service for {@code load.seconds} (default 20; the longer run in
+ * transfer, against one service for {@code load.seconds} (default 15; the longer run in
  * docs/reliability.md sets it higher), mixing commits through the real commit path (mostly to their own
  * paths, a fifth to four shared paths) and reloads (deltas). What holds: no request fails, every path
  * ends as the acknowledged commit with the highest sequence wrote it, every acknowledged commit is in the
@@ -22,7 +22,7 @@ class LoadIT {
     @Test
     void manyClientsCommittingAndReloadingLoseNothing() throws Exception {
         int clients = Integer.getInteger("load.clients", 32);
-        Duration duration = Duration.ofSeconds(Long.getLong("load.seconds", 20));
+        Duration duration = Duration.ofSeconds(Long.getLong("load.seconds", 15));
         try (ServiceFixture service = ServiceFixture.builder().chunkLayout(ClientCommits.SMALL).start();
              RawApi raw = new RawApi(service.baseUrl())) {
             LoadDriver driver = new LoadDriver(service, VolumeName.of("load"), clients, duration, 10_000,

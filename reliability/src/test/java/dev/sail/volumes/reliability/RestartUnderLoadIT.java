@@ -26,7 +26,7 @@ class RestartUnderLoadIT {
     void commitsAndReloadsSurviveRestartsAndEveryClientRecovers() throws Exception {
         try (ServiceFixture service = ServiceFixture.builder().chunkLayout(ClientCommits.SMALL).start();
              RawApi raw = new RawApi(service.baseUrl())) {
-            LoadDriver driver = new LoadDriver(service, VolumeName.of("restarts"), CLIENTS, Duration.ofSeconds(25), 10_000,
+            LoadDriver driver = new LoadDriver(service, VolumeName.of("restarts"), CLIENTS, Duration.ofSeconds(18), 10_000,
                     Duration.ofSeconds(10));
             CompletableFuture<LoadDriver.Figures> load = CompletableFuture.supplyAsync(() -> {
                 try {
