@@ -37,13 +37,20 @@ import java.util.StringJoiner;
 /**
  * {@link VolumeService} over the service's HTTP/JSON API ({@code docs/api.md}) with
  * {@link java.net.http.HttpClient}. Requests that are safe to repeat (reads, upload and download
- * negotiation, get-or-create, and commits, which carry an idempotency key) are retried briefly when
- * the service cannot be reached or answers 502-504. Thread-safe; {@link #close()} releases the client.
+ * negotiation, get-or-create, and commits, which carry an idempotency key) are retried when the
+ * service cannot be reached or answers 502-504 (a few quick attempts: a service or a storage that
+ * is not there fails fast), and when it drops a connection mid-request (an overloaded service:
+ * retried for up to {@link #RETRY_BUDGET}, so that a slow service does not fail a mount's
+ * metadata operation).
+ * Thread-safe; {@link #close()} releases the client.
  */
 public final class HttpVolumeService implements VolumeService, AutoCloseable {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int ATTEMPTS = 4;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
+    /** How long a dropped connection is retried (at least {@link #ATTEMPTS} attempts). */
+    static final Duration RETRY_BUDGET = Duration.ofSeconds(15);
 
     private final URI baseUrl;
     private final String apiKey;
@@ -201,8 +208,10 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
         }
         String what = method + " " + pathAndQuery.split("\\?", 2)[0];
         int attempts = retry == Retry.YES ? ATTEMPTS : 1;
+        long deadline = System.nanoTime() + RETRY_BUDGET.toNanos();
         Duration backoff = FIRST_BACKOFF;
         for (int attempt = 1; ; attempt++) {
+            boolean retryDropped = retry == Retry.YES && (attempt < attempts || System.nanoTime() - deadline < 0);
             try {
                 HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
@@ -220,8 +229,9 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
                 }
                 backoff = pause(backoff);
             } catch (IOException e) {
-                if (attempt >= attempts) {
-                    throw new ServiceUnavailableException("Volume service at " + baseUrl + " failed " + what + ": " + e, e);
+                if (!retryDropped) {
+                    throw new ServiceUnavailableException("Volume service at " + baseUrl + " failed " + what
+                            + " (after " + attempt + " attempt(s)): " + e, e);
                 }
                 backoff = pause(backoff);
             } catch (InterruptedException e) {
@@ -238,7 +248,8 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new ServiceUnavailableException("Interrupted while waiting to retry", e);
         }
-        return backoff.multipliedBy(2);
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
     }
 
     private VolumeServiceException refusal(String what, int status, byte[] body) {

@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * Throwable reach native code, and counts calls, failures and time per operation.
  *
  * <p>Mapping: {@link FsError} answers its errno; "No space left" answers ENOSPC; other IO errors,
- * an unreachable service and anything unexpected answer EIO (the unexpected ones are logged with
- * their stack trace). Thread-safe.
+ * an unreachable service and anything unexpected answer EIO. Every EIO is logged, one line naming
+ * the volume, the operation, the path and the cause (the unexpected ones with their stack trace),
+ * so that an "Input/output error" in the mount can always be explained from the daemon's log.
+ * Thread-safe.
  */
 public final class FuseCalls {
     /** An operation body: answers the value to return, or throws. */
@@ -39,14 +41,33 @@ public final class FuseCalls {
     private static final Logger LOG = LoggerFactory.getLogger(FuseCalls.class);
 
     private final Map<String, LongAdder[]> stats = new ConcurrentHashMap<>();
+    private final String volume;
+
+    /** Calls for a mount of {@code volume} (named in the log lines). */
+    public FuseCalls(String volume) {
+        this.volume = volume;
+    }
+
+    public FuseCalls() {
+        this("?");
+    }
 
     public int run(String op, Call call) {
+        return run(op, "?", call);
+    }
+
+    public int runVoid(String op, VoidCall call) {
+        return runVoid(op, "?", call);
+    }
+
+    /** Runs {@code op} on {@code path} (the path FUSE names, used in the log line of a failure). */
+    public int run(String op, String path, Call call) {
         long start = System.nanoTime();
         int result;
         try {
             result = call.run();
         } catch (Throwable t) {
-            result = -errno(op, t);
+            result = -errno("Volume '" + volume + "': " + op + " " + path, t);
         }
         LongAdder[] counters = stats.computeIfAbsent(op, k -> new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder()});
         counters[0].increment();
@@ -57,8 +78,8 @@ public final class FuseCalls {
         return result;
     }
 
-    public int runVoid(String op, VoidCall call) {
-        return run(op, () -> {
+    public int runVoid(String op, String path, VoidCall call) {
+        return run(op, path, () -> {
             call.run();
             return 0;
         });
@@ -71,27 +92,41 @@ public final class FuseCalls {
         return snapshot;
     }
 
-    static int errno(String op, Throwable t) {
+    /** The errno for {@code t}; {@code op} names the volume, the operation and the path. */
+    private static int errno(String op, Throwable t) {
         return switch (t) {
+            case FsError e when e.errno() == Errno.EIO -> {
+                LOG.warn("{} failed with EIO: {}", op, e.getMessage());
+                yield Errno.EIO;
+            }
             case FsError e -> e.errno();
             case ServiceUnavailableException e -> {
-                LOG.warn("{} failed: the volume service is unreachable ({})", op, e.getMessage());
+                LOG.warn("{} failed with EIO: the volume service is unreachable ({})", op, e.getMessage());
                 yield Errno.EIO;
             }
             case VolumeServiceException e -> {
-                LOG.warn("{} failed: the volume service refused ({}: {})", op, e.code(), e.getMessage());
+                LOG.warn("{} failed with EIO: the volume service refused ({}: {})", op, e.code(), e.getMessage());
                 yield Errno.EIO;
             }
             case IOException e when isNoSpace(e) -> Errno.ENOSPC;
             case IOException e -> {
-                LOG.warn("{} failed: {}", op, e.toString());
+                LOG.warn("{} failed with EIO: {}", op, causes(e));
                 yield Errno.EIO;
             }
             default -> {
-                LOG.error("{} failed unexpectedly", op, t);
+                LOG.error("{} failed with EIO, unexpectedly: {}", op, t.toString(), t);
                 yield Errno.EIO;
             }
         };
+    }
+
+    /** The exception and its causes on one line. */
+    private static String causes(Throwable t) {
+        StringBuilder line = new StringBuilder(t.toString());
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            line.append(" <- ").append(c);
+        }
+        return line.toString();
     }
 
     private static boolean isNoSpace(Throwable t) {

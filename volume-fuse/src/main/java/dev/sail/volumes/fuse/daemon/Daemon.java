@@ -80,7 +80,7 @@ public final class Daemon implements AutoCloseable {
     private final LocalStore store;
     private final VolumeFileSystem fs;
     private final Synchronizer sync;
-    private final FuseCalls calls = new FuseCalls();
+    private final FuseCalls calls;
     private final CountDownLatch unmounted = new CountDownLatch(1);
     private FuseMount mount;
     private ControlServer control;
@@ -91,6 +91,7 @@ public final class Daemon implements AutoCloseable {
         this.store = store;
         this.fs = fs;
         this.sync = new Synchronizer(fs);
+        this.calls = new FuseCalls(config.volume().value());
     }
 
     /**

@@ -65,52 +65,52 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
-        return calls.runVoid("getattr", () -> fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path)));
+        return calls.runVoid("getattr", path, () -> fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path)));
     }
 
     @Override
     public int readlink(String path, ByteBuffer buf, long len) {
-        return calls.runVoid("readlink", () -> putTarget(buf, len, fs.readlink(path)));
+        return calls.runVoid("readlink", path, () -> putTarget(buf, len, fs.readlink(path)));
     }
 
     @Override
     public int mkdir(String path, int mode) {
-        return calls.runVoid("mkdir", () -> fs.mkdir(path, mode));
+        return calls.runVoid("mkdir", path, () -> fs.mkdir(path, mode));
     }
 
     @Override
     public int unlink(String path) {
-        return calls.runVoid("unlink", () -> fs.unlink(path));
+        return calls.runVoid("unlink", path, () -> fs.unlink(path));
     }
 
     @Override
     public int rmdir(String path) {
-        return calls.runVoid("rmdir", () -> fs.rmdir(path));
+        return calls.runVoid("rmdir", path, () -> fs.rmdir(path));
     }
 
     @Override
     public int symlink(String target, String linkname) {
-        return calls.runVoid("symlink", () -> fs.symlink(target, linkname));
+        return calls.runVoid("symlink", linkname, () -> fs.symlink(target, linkname));
     }
 
     @Override
     public int rename(String oldpath, String newpath, int flags) {
-        return calls.runVoid("rename", () -> fs.rename(oldpath, newpath, flags));
+        return calls.runVoid("rename", oldpath, () -> fs.rename(oldpath, newpath, flags));
     }
 
     @Override
     public int chmod(String path, int mode, FileInfo fi) {
-        return calls.runVoid("chmod", () -> fs.chmod(path, mode));
+        return calls.runVoid("chmod", path, () -> fs.chmod(path, mode));
     }
 
     @Override
     public int chown(String path, int uid, int gid, FileInfo fi) {
-        return calls.runVoid("chown", () -> fs.chown(path, uid, gid));
+        return calls.runVoid("chown", path, () -> fs.chown(path, uid, gid));
     }
 
     @Override
     public int truncate(String path, long size, FileInfo fi) {
-        return calls.runVoid("truncate", () -> {
+        return calls.runVoid("truncate", path, () -> {
             if (fi != null) {
                 fs.truncate(fi.getFh(), size);
             } else {
@@ -121,27 +121,27 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int open(String path, FileInfo fi) {
-        return calls.runVoid("open", () -> fi.setFh(fs.open(path, fi.getFlags())));
+        return calls.runVoid("open", path, () -> fi.setFh(fs.open(path, fi.getFlags())));
     }
 
     @Override
     public int create(String path, int mode, FileInfo fi) {
-        return calls.runVoid("create", () -> fi.setFh(fs.create(path, mode, fi.getFlags())));
+        return calls.runVoid("create", path, () -> fi.setFh(fs.create(path, mode, fi.getFlags())));
     }
 
     @Override
     public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
-        return calls.run("read", () -> fs.read(fi.getFh(), buf, (int) size, offset));
+        return calls.run("read", path, () -> fs.read(fi.getFh(), buf, (int) size, offset));
     }
 
     @Override
     public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
-        return calls.run("write", () -> fs.write(fi.getFh(), buf, (int) size, offset));
+        return calls.run("write", path, () -> fs.write(fi.getFh(), buf, (int) size, offset));
     }
 
     @Override
     public int statfs(String path, Statvfs statvfs) {
-        return calls.runVoid("statfs", () -> {
+        return calls.runVoid("statfs", path, () -> {
             VolumeFileSystem.StatFs s = fs.statfs();
             statvfs.setBsize(s.blockSize());
             statvfs.setFrsize(s.blockSize());
@@ -154,22 +154,22 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int flush(String path, FileInfo fi) {
-        return calls.runVoid("flush", () -> fs.flush(fi.getFh()));
+        return calls.runVoid("flush", path, () -> fs.flush(fi.getFh()));
     }
 
     @Override
     public int release(String path, FileInfo fi) {
-        return calls.runVoid("release", () -> fs.release(fi.getFh()));
+        return calls.runVoid("release", path, () -> fs.release(fi.getFh()));
     }
 
     @Override
     public int fsync(String path, int datasync, FileInfo fi) {
-        return calls.runVoid("fsync", () -> fs.fsync(fi.getFh()));
+        return calls.runVoid("fsync", path, () -> fs.fsync(fi.getFh()));
     }
 
     @Override
     public int opendir(String path, FileInfo fi) {
-        return calls.runVoid("opendir", () -> {
+        return calls.runVoid("opendir", path, () -> {
             if (fs.getattr(path).kind() != Attributes.Kind.DIRECTORY) {
                 throw new FsError(Errno.ENOTDIR, "Not a directory: " + path);
             }
@@ -178,7 +178,7 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
-        return calls.runVoid("readdir", () -> {
+        return calls.runVoid("readdir", path, () -> {
             filler.fill(".");
             filler.fill("..");
             for (String name : fs.readdir(path)) {
@@ -189,12 +189,12 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int releasedir(String path, FileInfo fi) {
-        return calls.runVoid("releasedir", () -> { });
+        return calls.runVoid("releasedir", path, () -> { });
     }
 
     @Override
     public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
-        return calls.runVoid("utimens", () -> {
+        return calls.runVoid("utimens", path, () -> {
             if (mtime.isUtimeOmit()) {
                 fs.getattr(path);
                 return;

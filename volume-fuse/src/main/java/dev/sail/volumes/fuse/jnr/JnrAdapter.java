@@ -39,17 +39,17 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
-        return calls.runVoid("getattr", () -> fill(stat, fs.getattr(path)));
+        return calls.runVoid("getattr", path, () -> fill(stat, fs.getattr(path)));
     }
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
-        return calls.runVoid("fgetattr", () -> fill(stat, fs.getattr(fi.fh.get())));
+        return calls.runVoid("fgetattr", path, () -> fill(stat, fs.getattr(fi.fh.get())));
     }
 
     @Override
     public int readlink(String path, Pointer buf, long size) {
-        return calls.runVoid("readlink", () -> {
+        return calls.runVoid("readlink", path, () -> {
             byte[] target = fs.readlink(path).getBytes(StandardCharsets.UTF_8);
             int n = (int) Math.min(target.length, Math.max(0, size - 1));
             buf.put(0, target, 0, n);
@@ -59,62 +59,62 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int mkdir(String path, long mode) {
-        return calls.runVoid("mkdir", () -> fs.mkdir(path, (int) mode));
+        return calls.runVoid("mkdir", path, () -> fs.mkdir(path, (int) mode));
     }
 
     @Override
     public int unlink(String path) {
-        return calls.runVoid("unlink", () -> fs.unlink(path));
+        return calls.runVoid("unlink", path, () -> fs.unlink(path));
     }
 
     @Override
     public int rmdir(String path) {
-        return calls.runVoid("rmdir", () -> fs.rmdir(path));
+        return calls.runVoid("rmdir", path, () -> fs.rmdir(path));
     }
 
     @Override
     public int symlink(String target, String linkPath) {
-        return calls.runVoid("symlink", () -> fs.symlink(target, linkPath));
+        return calls.runVoid("symlink", linkPath, () -> fs.symlink(target, linkPath));
     }
 
     @Override
     public int rename(String from, String to) {
-        return calls.runVoid("rename", () -> fs.rename(from, to, 0));
+        return calls.runVoid("rename", from, () -> fs.rename(from, to, 0));
     }
 
     @Override
     public int chmod(String path, long mode) {
-        return calls.runVoid("chmod", () -> fs.chmod(path, (int) mode));
+        return calls.runVoid("chmod", path, () -> fs.chmod(path, (int) mode));
     }
 
     @Override
     public int chown(String path, long uid, long gid) {
-        return calls.runVoid("chown", () -> fs.chown(path, (int) uid, (int) gid));
+        return calls.runVoid("chown", path, () -> fs.chown(path, (int) uid, (int) gid));
     }
 
     @Override
     public int truncate(String path, long size) {
-        return calls.runVoid("truncate", () -> fs.truncate(path, size));
+        return calls.runVoid("truncate", path, () -> fs.truncate(path, size));
     }
 
     @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
-        return calls.runVoid("ftruncate", () -> fs.truncate(fi.fh.get(), size));
+        return calls.runVoid("ftruncate", path, () -> fs.truncate(fi.fh.get(), size));
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        return calls.runVoid("open", () -> fi.fh.set(fs.open(path, fi.flags.get())));
+        return calls.runVoid("open", path, () -> fi.fh.set(fs.open(path, fi.flags.get())));
     }
 
     @Override
     public int create(String path, long mode, FuseFileInfo fi) {
-        return calls.runVoid("create", () -> fi.fh.set(fs.create(path, (int) mode, fi.flags.get())));
+        return calls.runVoid("create", path, () -> fi.fh.set(fs.create(path, (int) mode, fi.flags.get())));
     }
 
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return calls.run("read", () -> {
+        return calls.run("read", path, () -> {
             ByteBuffer dst = ByteBuffer.allocate((int) size);
             int n = fs.read(fi.fh.get(), dst, (int) size, offset);
             buf.put(0, dst.array(), 0, n);
@@ -124,7 +124,7 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        return calls.run("write", () -> {
+        return calls.run("write", path, () -> {
             byte[] bytes = new byte[(int) size];
             buf.get(0, bytes, 0, bytes.length);
             return fs.write(fi.fh.get(), ByteBuffer.wrap(bytes), bytes.length, offset);
@@ -133,7 +133,7 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int statfs(String path, Statvfs stbuf) {
-        return calls.runVoid("statfs", () -> {
+        return calls.runVoid("statfs", path, () -> {
             VolumeFileSystem.StatFs s = fs.statfs();
             stbuf.f_bsize.set(s.blockSize());
             stbuf.f_frsize.set(s.blockSize());
@@ -146,22 +146,22 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int flush(String path, FuseFileInfo fi) {
-        return calls.runVoid("flush", () -> fs.flush(fi.fh.get()));
+        return calls.runVoid("flush", path, () -> fs.flush(fi.fh.get()));
     }
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        return calls.runVoid("release", () -> fs.release(fi.fh.get()));
+        return calls.runVoid("release", path, () -> fs.release(fi.fh.get()));
     }
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        return calls.runVoid("fsync", () -> fs.fsync(fi.fh.get()));
+        return calls.runVoid("fsync", path, () -> fs.fsync(fi.fh.get()));
     }
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        return calls.runVoid("opendir", () -> {
+        return calls.runVoid("opendir", path, () -> {
             if (fs.getattr(path).kind() != Attributes.Kind.DIRECTORY) {
                 throw new FsError(Errno.ENOTDIR, "Not a directory: " + path);
             }
@@ -170,7 +170,7 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
-        return calls.runVoid("readdir", () -> {
+        return calls.runVoid("readdir", path, () -> {
             filter.apply(buf, ".", null, 0);
             filter.apply(buf, "..", null, 0);
             for (String name : fs.readdir(path)) {
@@ -181,12 +181,12 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int releasedir(String path, FuseFileInfo fi) {
-        return calls.runVoid("releasedir", () -> { });
+        return calls.runVoid("releasedir", path, () -> { });
     }
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return calls.runVoid("utimens", () -> {
+        return calls.runVoid("utimens", path, () -> {
             Timespec mtime = timespec[1];
             long nanos = mtime.tv_nsec.longValue();
             if (nanos == UTIME_OMIT) {

@@ -2,9 +2,13 @@ package dev.sail.volumes.fuse.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sail.volumes.client.ServiceUnavailableException;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class FuseCallsTest {
     final FuseCalls calls = new FuseCalls();
@@ -31,6 +35,32 @@ class FuseCallsTest {
         assertThat(calls.runVoid("getattr", () -> {
             throw new StackOverflowError();
         })).isEqualTo(-Errno.EIO);
+    }
+
+    @Test
+    void everyEioLogsOneLineWithTheVolumeThePathAndTheCause() {
+        Logger logger = (Logger) LoggerFactory.getLogger(FuseCalls.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            FuseCalls named = new FuseCalls("shared");
+            named.runVoid("create", "/from-b.txt", () -> {
+                throw new ServiceUnavailableException("Volume service at http://127.0.0.1:1 failed GET /v1/volumes/shared/list", null);
+            });
+            named.runVoid("write", "/a/b", () -> {
+                throw new IOException("chunk file gone", new IOException("ENOENT"));
+            });
+            named.runVoid("lookup", "/gone", () -> {
+                throw new FsError(Errno.ENOENT, "No such file: /gone");
+            });
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "Volume 'shared': create /from-b.txt failed with EIO: the volume service is unreachable "
+                        + "(Volume service at http://127.0.0.1:1 failed GET /v1/volumes/shared/list)",
+                "Volume 'shared': write /a/b failed with EIO: java.io.IOException: chunk file gone <- java.io.IOException: ENOENT");
     }
 
     @Test
