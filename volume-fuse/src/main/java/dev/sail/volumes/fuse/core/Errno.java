@@ -22,6 +22,7 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
     public static final int EOPNOTSUPP = 95;
+    public static final int ESTALE = 116;
 
     private Errno() {
     }

@@ -23,6 +23,12 @@ final class FileNode {
     /** Bumped by every change, so a commit can tell whether a file changed while it was uploading. */
     long stamp;
     int openCount;
+    /**
+     * Set when a reload discarded the node (its changes went to a stash, or the published version it
+     * showed is no longer the base): it still reads, but refuses changes with ESTALE rather than take
+     * bytes nobody could ever see.
+     */
+    boolean detached;
 
     FileNode(VolumePath path, int mode, long mtimeNanos, long size, List<ChunkRef> chunks) {
         this.path = path;
@@ -50,6 +56,20 @@ final class FileNode {
 
     synchronized void moveTo(VolumePath newPath) {
         path = newPath;
+    }
+
+    /** Cuts the node off the namespace for good: a reload discarded it. */
+    synchronized void detach() {
+        path = null;
+        detached = true;
+    }
+
+    /** Throws ESTALE when a reload discarded the node. Caller holds the monitor. */
+    void requireAttached() {
+        if (detached) {
+            throw new FsError(Errno.ESTALE, "The file was opened before a reload, which discarded that version"
+                    + " (its uncommitted changes are in a stash: sail-volume stash list); open it again to change it");
+        }
     }
 
     synchronized Attributes attributes() {

@@ -150,7 +150,9 @@ public final class Synchronizer {
 
     private CommitReport publish(long baseSeq, TreeMap<VolumePath, Local> entries, Map<VolumePath, FileSnap> files,
                                  Map<Long, DirtyChunk> dirtyChunks, Progress progress) throws IOException {
+        long started = System.nanoTime();
         Map<Long, ChunkId> hashes = hash(dirtyChunks.values());
+        long hashed = System.nanoTime();
         List<Change> changes = new ArrayList<>();
         int reused = 0;
         for (Map.Entry<VolumePath, Local> e : entries.entrySet()) {
@@ -194,8 +196,10 @@ public final class Synchronizer {
         for (DirtyChunk chunk : dirtyChunks.values()) {
             byId.putIfAbsent(hashes.get(chunk.id()), chunk);
         }
+        long listed = System.nanoTime();
         Upload upload = upload(byId, progress);
         reused += dirtyChunks.size() - upload.chunks();
+        long uploaded = System.nanoTime();
 
         CommitProposal unkeyed = new CommitProposal(baseSeq, "pending", fs.mountId, changes);
         CommitProposal proposal = new CommitProposal(baseSeq, idempotencyKey(unkeyed), fs.mountId, changes);
@@ -209,17 +213,22 @@ public final class Synchronizer {
             // Storage lost chunks the service had reported present: upload everything again, once.
             LOG.warn("Commit of volume '{}' found chunks missing in storage; uploading again", fs.volume);
             Upload again = upload(byId, progress);
-            upload = new Upload(upload.chunks() + again.chunks(), upload.bytes() + again.bytes());
+            upload = new Upload(upload.chunks() + again.chunks(), upload.bytes() + again.bytes(), upload.timing() + ", again " + again.timing());
             result = fs.service.commit(fs.volume, proposal);
         }
 
+        long committed = System.nanoTime();
         List<VolumePath> changed = delta(baseSeq, result.seq());
         applyCommitted(result, entries, files, dirtyChunks, hashes, changed);
+        long applied = System.nanoTime();
         // Other mounts' commits since the base now show here.
         fs.kernelCache().invalidate(changed == null ? List.of(VolumePath.ROOT) : changed);
         List<String> overwritten = result.overwritten().stream().map(VolumePath::toString).toList();
-        LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded",
-                changes.size(), fs.volume, result.commit(), result.seq(), upload.chunks(), upload.bytes());
+        LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded; took {} ms"
+                        + " (hash {} ms, changes {} ms, plan and upload {} ms [{}], commit call {} ms, delta and apply {} ms)",
+                changes.size(), fs.volume, result.commit(), result.seq(), upload.chunks(), upload.bytes(), millis(applied - started),
+                millis(hashed - started), millis(listed - hashed), millis(uploaded - listed), upload.timing(), millis(committed - uploaded),
+                millis(applied - committed));
         return new CommitReport(result.commit(), result.seq(), changes.size(), upload.bytes(), upload.chunks(), reused, overwritten);
     }
 
@@ -269,17 +278,23 @@ public final class Synchronizer {
         return hashes;
     }
 
-    private record Upload(int chunks, long bytes) {
+    /** What went up, and how long the plan call and the PUTs took. */
+    private record Upload(int chunks, long bytes, String timing) {
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /** Asks which chunks storage lacks and uploads those; answers how many chunks and bytes went up. */
     private Upload upload(Map<ChunkId, DirtyChunk> chunks, Progress progress) throws IOException {
         if (chunks.isEmpty()) {
-            return new Upload(0, 0);
+            return new Upload(0, 0, "nothing to upload");
         }
         List<ChunkSpec> specs = new ArrayList<>();
         chunks.forEach((id, chunk) -> specs.add(new ChunkSpec(id, chunk.length())));
         List<PresignedUrl> targets = new ArrayList<>();
+        long planStart = System.nanoTime();
         for (int i = 0; i < specs.size(); i += PLAN_BATCH) {
             UploadPlan plan = fs.service.planUploads(fs.volume, specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH)));
             targets.addAll(plan.uploads());
@@ -295,6 +310,7 @@ public final class Synchronizer {
             total += chunk.length();
             uploads.add(new ChunkTransfer.Upload(target, chunk.length(), () -> ByteBuffer.wrap(Files.readAllBytes(file))));
         }
+        long planned = System.nanoTime();
         AtomicLong bytesDone = new AtomicLong();
         AtomicInteger chunksDone = new AtomicInteger();
         long bytesTotal = total;
@@ -309,7 +325,8 @@ public final class Synchronizer {
                 progress.update(b, bytesTotal, c, chunksTotal);
             }
         });
-        return new Upload(uploads.size(), total);
+        return new Upload(uploads.size(), total, "plan " + millis(planned - planStart) + " ms for " + specs.size()
+                + " chunk(s), PUTs " + millis(System.nanoTime() - planned) + " ms for " + uploads.size());
     }
 
     /** A key that is the same for the same commit from the same mount, so a rerun after a lost answer is a replay. */
@@ -433,10 +450,10 @@ public final class Synchronizer {
             }
             for (Local local : discarded.values()) {
                 if (local instanceof Local.FileRef f) {
-                    f.node().moveTo(null);
+                    f.node().detach();
                 }
             }
-            fs.openClean.values().forEach(node -> node.moveTo(null));
+            fs.openClean.values().forEach(FileNode::detach);
             fs.openClean.clear();
             fs.overlay.clear();
             fs.overlayChildren.clear();

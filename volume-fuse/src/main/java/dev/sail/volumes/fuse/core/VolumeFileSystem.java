@@ -593,6 +593,7 @@ public final class VolumeFileSystem implements AutoCloseable {
             return 0;
         }
         synchronized (node) {
+            node.requireAttached();
             boolean structural = false;
             if (end > node.size) {
                 resize(node, end);
@@ -725,6 +726,7 @@ public final class VolumeFileSystem implements AutoCloseable {
             throw new FsError(Errno.EFBIG, "Size past the largest file size");
         }
         synchronized (node) {
+            node.requireAttached();
             if (size != node.size) {
                 resize(node, size);
             }

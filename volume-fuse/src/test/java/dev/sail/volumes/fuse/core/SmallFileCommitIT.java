@@ -1,0 +1,68 @@
+package dev.sail.volumes.fuse.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sail.volumes.client.VolumeInfo;
+import dev.sail.volumes.client.control.CommitReport;
+import dev.sail.volumes.manifest.VolumeName;
+import dev.sail.volumes.testkit.ServiceFixture;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Commits many small files from a mount's file system (no kernel in the way) to the real service and
+ * S3 in this JVM, and prints the figures: the reproducible measure of small-file commit throughput.
+ * {@code -Dsail.smallfiles=2000} (default 200, to keep the suite fast) sets the file count, e.g.
+ * {@code mvn -o -pl volume-fuse verify -Dit.test=SmallFileCommitIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dsail.smallfiles=2000}.
+ * No speed threshold: the figures depend on the machine.
+ */
+class SmallFileCommitIT {
+    static final int SIZE = 4096;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void manySmallFilesCommitAndReadBackFromAnotherMount() throws IOException {
+        int files = Integer.getInteger("sail.smallfiles", 200);
+        try (ServiceFixture service = ServiceFixture.start()) {
+            VolumeInfo info = service.client().createVolumeIfMissing(VolumeName.of("small-files"));
+            try (VolumeFileSystem fs = VolumeFileSystem.open(service.client(), service.transfer(), info, new InMemoryLocalStore(),
+                    temp.resolve("a"), VolumeFileSystem.Settings.defaults())) {
+                long startWrite = System.nanoTime();
+                fs.mkdir("/d", 0755);
+                for (int i = 0; i < files; i++) {
+                    VolumeFileSystemTest.write(fs, "/d/f" + i, content(i));
+                }
+                long startCommit = System.nanoTime();
+                CommitReport report = new Synchronizer(fs).commit(null);
+                long end = System.nanoTime();
+
+                double commitSeconds = (end - startCommit) / 1e9;
+                System.out.printf("SmallFileCommitIT: %d x %d B files: written in %.2f s, committed in %.2f s = %.0f files/s (%d chunks uploaded)%n",
+                        files, SIZE, (startCommit - startWrite) / 1e9, commitSeconds, files / commitSeconds, report.chunksUploaded());
+                assertThat(report.filesChanged()).isEqualTo(files + 1);
+                assertThat(report.chunksUploaded()).isEqualTo(files);
+            }
+            VolumeInfo head = service.client().findVolume(VolumeName.of("small-files")).orElseThrow();
+            try (VolumeFileSystem other = VolumeFileSystem.open(service.client(), service.transfer(), head, new InMemoryLocalStore(),
+                    temp.resolve("b"), VolumeFileSystem.Settings.defaults())) {
+                assertThat(other.readdir("/d")).hasSize(files);
+                for (int i : new int[] {0, files / 2, files - 1}) {
+                    assertThat(VolumeFileSystemTest.read(other, "/d/f" + i)).as("file %d", i).isEqualTo(content(i));
+                }
+            }
+        }
+    }
+
+    private static byte[] content(int i) {
+        byte[] bytes = new byte[SIZE];
+        Arrays.fill(bytes, (byte) i);
+        ByteBuffer.wrap(bytes).putInt(i);
+        return bytes;
+    }
+}
