@@ -2,9 +2,9 @@ package dev.sail.volumes.service.storage;
 
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.service.ServiceException;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
@@ -22,18 +22,18 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
-import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
-import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
 
 /**
  * {@link ChunkStorage} on any S3 API (AWS, MinIO, S3Proxy) through the AWS SDK v2. AWS exceptions are
- * translated here and go no further. Thread-safe; {@link #close()} closes the client and the presigner.
+ * translated here and go no further. URLs are presigned by {@link SigV4Presigner}. Thread-safe; {@link #close()} closes the client.
  */
 public final class S3ChunkStorage implements ChunkStorage {
     private final S3Settings settings;
     private final S3Client client;
-    private final S3Presigner presigner;
+    private static final String CHECKSUM_HEADER = "x-amz-checksum-sha256";
+    private static final String BASE_PROBE_KEY = "base-probe";
+
+    private final SigV4Presigner presigner;
 
     public S3ChunkStorage(S3Settings settings) {
         this.settings = settings;
@@ -47,16 +47,21 @@ public final class S3ChunkStorage implements ChunkStorage {
                 .serviceConfiguration(s3)
                 // A pooled client: HEADs run many at once, and HttpURLConnection keeps only 5 connections alive.
                 .httpClient(Apache5HttpClient.builder().maxConnections(64).build());
-        var presignerBuilder = S3Presigner.builder()
-                .region(Region.of(settings.region()))
-                .credentialsProvider(credentials)
-                .serviceConfiguration(s3);
-        settings.endpoint().ifPresent(endpoint -> {
-            clientBuilder.endpointOverride(endpoint);
-            presignerBuilder.endpointOverride(endpoint);
-        });
+        settings.endpoint().ifPresent(clientBuilder::endpointOverride);
         this.client = clientBuilder.build();
-        this.presigner = presignerBuilder.build();
+        this.presigner = new SigV4Presigner(objectBase(client, settings.bucket()), settings.region(), credentials, Clock.systemUTC());
+    }
+
+    /**
+     * The URL every object key is appended to, as the SDK addresses the bucket (path style or virtual
+     * host, endpoint override or AWS's regional endpoint): resolved once, not per presigned URL.
+     */
+    private static URI objectBase(S3Client client, String bucket) {
+        String url = client.utilities().getUrl(u -> u.bucket(bucket).key(BASE_PROBE_KEY)).toString();
+        if (!url.endsWith("/" + BASE_PROBE_KEY)) {
+            throw new IllegalStateException("Cannot derive the object URLs of bucket '" + bucket + "' from " + url);
+        }
+        return URI.create(url.substring(0, url.length() - BASE_PROBE_KEY.length()));
     }
 
     /** Creates the bucket unless it exists (for the embedded server; a real deployment creates it beforehand). */
@@ -89,16 +94,9 @@ public final class S3ChunkStorage implements ChunkStorage {
     @Override
     public Presigned presignPut(String orgId, ChunkId id, long size) {
         try {
-            PresignedPutObjectRequest request = presigner.presignPutObject(p -> p
-                    .signatureDuration(settings.presignExpiry())
-                    .putObjectRequest(put -> {
-                        put.bucket(settings.bucket()).key(ChunkStorage.key(orgId, id));
-                        if (settings.checksums()) {
-                            put.checksumSHA256(id.base64());
-                        }
-                    }));
-            return new Presigned(request.url().toURI(), headers(request.signedHeaders()));
-        } catch (SdkException | java.net.URISyntaxException e) {
+            Map<String, String> headers = settings.checksums() ? Map.of(CHECKSUM_HEADER, id.base64()) : Map.of();
+            return new Presigned(presigner.presign("PUT", ChunkStorage.key(orgId, id), settings.presignExpiry(), headers), headers);
+        } catch (SdkException e) {
             throw unavailable("presign the upload of chunk " + id.abbreviated(), e);
         }
     }
@@ -106,11 +104,8 @@ public final class S3ChunkStorage implements ChunkStorage {
     @Override
     public Presigned presignGet(String orgId, ChunkId id) {
         try {
-            PresignedGetObjectRequest request = presigner.presignGetObject(p -> p
-                    .signatureDuration(settings.presignExpiry())
-                    .getObjectRequest(get -> get.bucket(settings.bucket()).key(ChunkStorage.key(orgId, id))));
-            return new Presigned(request.url().toURI(), headers(request.signedHeaders()));
-        } catch (SdkException | java.net.URISyntaxException e) {
+            return new Presigned(presigner.presign("GET", ChunkStorage.key(orgId, id), settings.presignExpiry(), Map.of()), Map.of());
+        } catch (SdkException e) {
             throw unavailable("presign the download of chunk " + id.abbreviated(), e);
         }
     }
@@ -166,19 +161,7 @@ public final class S3ChunkStorage implements ChunkStorage {
 
     @Override
     public void close() {
-        presigner.close();
         client.close();
-    }
-
-    /** The headers a presigned request must carry; the client computes Host itself. */
-    private static Map<String, String> headers(Map<String, List<String>> signed) {
-        Map<String, String> headers = new HashMap<>();
-        signed.forEach((name, values) -> {
-            if (!name.equalsIgnoreCase("host")) {
-                headers.put(name, String.join(",", values));
-            }
-        });
-        return headers;
     }
 
     private ServiceException unavailable(String what, Exception e) {
