@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link ChunkTransfer} over plain HTTP(S) with {@link java.net.http.HttpClient}: PUTs and GETs to
- * presigned URLs, at most {@code concurrency} at once, each retried with exponential backoff and jitter
+ * presigned URLs, at most {@code maxInFlight} at once and, for uploads, at most
+ * {@code maxBytesInFlight} bytes at once (small PUTs are latency-bound, so many go at once; big
+ * ones are bandwidth-bound, so few do), each retried with exponential backoff and jitter
  * on I/O errors, 5xx, 408 and 429. Other 4xx answers (an expired URL, a checksum S3 rejected) fail at
  * once: a retry cannot fix them. Downloads are verified against the chunk's SHA-256.
  *
@@ -39,33 +41,63 @@ public final class HttpChunkTransfer implements ChunkTransfer {
     /** Headers java.net.http sets itself and refuses from callers. */
     private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "expect", "upgrade");
 
+    /** Uploads at once by default: enough to hide a PUT's latency when chunks are small. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+    /** Upload bytes at once by default: 8 full 8 MiB chunks. */
+    public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 64L << 20;
+    /** The unit of the byte budget's semaphore. */
+    private static final int BUDGET_UNIT = 1024;
+
     private final HttpClient http;
     private final int concurrency;
+    private final int budgetUnits;
+    private final Semaphore uploadBytes;
     private final int attempts;
     private final Duration firstBackoff;
     private final Duration timeout;
     private final Semaphore downloads;
 
-    /** 8 transfers at once, 5 attempts each, backoff from 200 ms. */
+    /**
+     * {@value #DEFAULT_MAX_IN_FLIGHT} uploads and 64 MiB at once (8 downloads at once), 5 attempts
+     * each, backoff from 200 ms.
+     */
     public HttpChunkTransfer() {
-        this(8, 5, Duration.ofMillis(200), Duration.ofMinutes(5));
+        this(DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_BYTES_IN_FLIGHT, 5, Duration.ofMillis(200), Duration.ofMinutes(5));
     }
 
     /**
-     * @param concurrency  most transfers in flight at once (uploads per batch; downloads across callers)
+     * @param concurrency  most transfers in flight at once, whatever their size (uploads per batch; downloads across callers)
      * @param attempts     tries per chunk, at least 1
      * @param firstBackoff wait before the second try; doubled for each later one
      * @param timeout      the longest one request may take
      */
     public HttpChunkTransfer(int concurrency, int attempts, Duration firstBackoff, Duration timeout) {
-        if (concurrency < 1 || attempts < 1) {
-            throw new IllegalArgumentException("Concurrency and attempts must be at least 1, got " + concurrency + " and " + attempts);
+        this(concurrency, Long.MAX_VALUE, attempts, firstBackoff, timeout);
+    }
+
+    /**
+     * @param maxInFlight      most uploads in flight at once (per batch)
+     * @param maxBytesInFlight most upload bytes in flight at once (across batches; a chunk bigger than this goes alone);
+     *                         downloads, whose size is unknown up front, go at most this many full 8 MiB chunks at once
+     * @param attempts         tries per chunk, at least 1
+     * @param firstBackoff     wait before the second try; doubled for each later one
+     * @param timeout          the longest one request may take
+     */
+    public HttpChunkTransfer(int maxInFlight, long maxBytesInFlight, int attempts, Duration firstBackoff, Duration timeout) {
+        if (maxInFlight < 1 || attempts < 1 || maxBytesInFlight < 1) {
+            throw new IllegalArgumentException("Transfers in flight, bytes in flight and attempts must be at least 1, got "
+                    + maxInFlight + ", " + maxBytesInFlight + " and " + attempts);
         }
-        this.concurrency = concurrency;
+        int downloadConcurrency = maxBytesInFlight == Long.MAX_VALUE ? maxInFlight
+                : (int) Math.max(1, Math.min(maxInFlight, maxBytesInFlight / (8L << 20)));
+        this.concurrency = maxInFlight;
+        this.budgetUnits = (int) Math.min(Integer.MAX_VALUE, Math.max(1, maxBytesInFlight / BUDGET_UNIT));
+        this.uploadBytes = new Semaphore(budgetUnits);
         this.attempts = attempts;
         this.firstBackoff = firstBackoff;
         this.timeout = timeout;
-        this.downloads = new Semaphore(concurrency);
+        this.downloads = new Semaphore(downloadConcurrency);
+        LOG.debug("Chunk transfers: {} uploads and {} bytes in flight, {} downloads", maxInFlight, maxBytesInFlight, downloadConcurrency);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .version(HttpClient.Version.HTTP_1_1)
@@ -81,14 +113,20 @@ public final class HttpChunkTransfer implements ChunkTransfer {
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (Upload upload : uploads) {
                 futures.add(executor.submit(() -> {
+                    int units = budgetUnits(upload.size());
                     permits.acquire();
                     try {
-                        if (failed.get()) {
-                            return null; // another chunk failed: do not start new work
+                        uploadBytes.acquire(units);
+                        try {
+                            if (failed.get()) {
+                                return null; // another chunk failed: do not start new work
+                            }
+                            upload(upload);
+                            progress.chunkDone(upload.target().id(), upload.size());
+                            return null;
+                        } finally {
+                            uploadBytes.release(units);
                         }
-                        upload(upload);
-                        progress.chunkDone(upload.target().id(), upload.size());
-                        return null;
                     } catch (IOException | RuntimeException e) {
                         failed.set(true);
                         throw e;
@@ -117,6 +155,11 @@ public final class HttpChunkTransfer implements ChunkTransfer {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** The byte budget a chunk of {@code size} takes: rounded up, and never more than the whole budget. */
+    private int budgetUnits(long size) {
+        return (int) Math.max(1, Math.min(budgetUnits, (size + BUDGET_UNIT - 1) / BUDGET_UNIT));
     }
 
     @Override

@@ -116,6 +116,32 @@ class HttpChunkTransferTest {
     }
 
     @Test
+    void manySmallUploadsGoAtOnceButBigOnesAreBoundedByBytesInFlight() throws IOException {
+        try (HttpChunkTransfer wide = new HttpChunkTransfer(10, 100_000, 4, Duration.ofMillis(5), Duration.ofSeconds(10))) {
+            overlap = new CountDownLatch(10);
+            wide.uploadAll(uploads(30, 100, "/s"), (id, bytes) -> { });
+            assertThat(maxInFlight.get()).as("small chunks: the count bound, 10 at once").isEqualTo(10);
+
+            maxInFlight.set(0);
+            overlap = new CountDownLatch(2);
+            wide.uploadAll(uploads(6, 40_000, "/b"), (id, bytes) -> { });
+            assertThat(maxInFlight.get()).as("40 kB chunks under a 100 kB budget: 2 at once").isEqualTo(2);
+            assertThat(stored).hasSize(36);
+        }
+    }
+
+    private List<ChunkTransfer.Upload> uploads(int count, int size, String prefix) {
+        List<ChunkTransfer.Upload> uploads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] bytes = new byte[size];
+            java.util.Arrays.fill(bytes, (byte) i);
+            bytes[0] = (byte) prefix.charAt(1);
+            uploads.add(new ChunkTransfer.Upload(url(bytes, prefix + i, Map.of()), size, () -> ByteBuffer.wrap(bytes)));
+        }
+        return uploads;
+    }
+
+    @Test
     void failsAtOnceWhenTheUrlIsRefusedNamingTheChunkNotTheUrl() {
         byte[] bytes = "refused".getBytes(StandardCharsets.UTF_8);
         PresignedUrl url = url(bytes, "/secret-signature", Map.of());
