@@ -90,7 +90,7 @@ public final class BenchmarkMain {
         bed.warmUp();
         Thread cleanup = new Thread(() -> {
             FuseProcess.closeAll();
-            bed.close();
+            bed.abandon();
         }, "benchmarks-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         String header = header(scale, options);

@@ -339,6 +339,15 @@ final class Testbed implements AutoCloseable {
         return true;
     }
 
+    /**
+     * For a JVM that is exiting (Ctrl-C, kill): deletes the work directory at once, without waiting for
+     * the service or in-flight requests to finish (closing the HTTP client would wait for them). The
+     * S3 server's objects live in this JVM's heap and go with it.
+     */
+    void abandon() {
+        Shell.deleteTree(work);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

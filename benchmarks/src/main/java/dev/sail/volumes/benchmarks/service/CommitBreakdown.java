@@ -51,7 +51,7 @@ final class CommitBreakdown {
         long t3 = System.nanoTime();
         new CommitProposal(decoded.baseSeq(), decoded.idempotencyKey(), decoded.mountId(), decoded.changes());
         long t4 = System.nanoTime();
-        String requestHash = sha256Hex(WireCodec.bytes(WireCodec.proposalNode(decoded)));
+        String requestHash = sha256Hex(body);
         long t5 = System.nanoTime();
         VolumeRecord volume = store.findVolume(org.id(), name).orElseThrow(() ->
                 new ServiceBenchmarkException("Volume '" + name + "' does not exist"));
@@ -67,7 +67,10 @@ final class CommitBreakdown {
             }
         }
         long t6 = System.nanoTime();
-        MergeResult merged = Merge.apply(store.head(volume), decoded);
+        MergeResult merged;
+        try (ManifestStore.HeadView head = store.head(volume)) {
+            merged = Merge.apply(head, decoded);
+        }
         long t7 = System.nanoTime();
         long seq = volume.headSeq() + 1;
         String commitId = "cbench" + HexFormat.of().toHexDigits(System.nanoTime());

@@ -337,7 +337,7 @@ public final class ServiceBenchmarkMain {
         row("parse the JSON body", phases.parse());
         row("decode the changes and validate (entries, sort, duplicates)", phases.decode());
         row("  of which the proposal's own checks (sort, duplicates, nesting)", phases.validate());
-        row("request hash (canonical JSON + SHA-256, for idempotency)", phases.requestHash());
+        row("request hash (SHA-256 of the body bytes, for idempotency)", phases.requestHash());
         row("chunk check (layout of each file, registry lookup of each distinct chunk)", phases.chunkCheck());
         row("merge onto the head (`Merge.apply` reading RocksDB)", phases.merge());
         row("RocksDB write batch, synced", phases.write());
