@@ -2,6 +2,7 @@ package dev.sail.volumes.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sail.volumes.client.HttpChunkTransfer;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
@@ -39,6 +41,8 @@ class DiskFullIT {
     void aFullStateDirAnswersEnospcCorruptsNothingAndRecoversWhenSpaceReturns() throws Exception {
         onAFullGuest((guests, mnt, state, commits, kept) -> {
             Files.delete(mnt.resolve("big.bin"));
+            // The kernel sends the file's release after close() returns: its dirty chunks go a moment later.
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.getFileStore(state).getUsableSpace() > 16L * MIB);
             assertThat(Arrays.mismatch(Files.readAllBytes(mnt.resolve("kept.bin")), kept)).as("committed data, first bad byte").isEqualTo(-1);
             byte[] after = GuestFaultsIT.random(2 * MIB, 6);
             Files.write(mnt.resolve("after.bin"), after);
