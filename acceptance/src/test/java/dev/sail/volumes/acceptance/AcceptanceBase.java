@@ -7,7 +7,9 @@ import dev.sail.volumes.testkit.ServiceFixture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +31,11 @@ abstract class AcceptanceBase {
 
     static ServiceFixture service;
     private static final AtomicInteger VOLUMES = new AtomicInteger();
+    /** Guests mounted once for a whole class ({@link #shared}), by name. */
+    private static final Map<String, Sailbox> SHARED = new LinkedHashMap<>();
+
+    @TempDir
+    static Path classTemp;
 
     @TempDir
     Path temp;
@@ -42,13 +49,29 @@ abstract class AcceptanceBase {
 
     @AfterAll
     static void stopService() {
-        if (service != null) {
-            service.close();
+        try {
+            List<Sailbox> open = new ArrayList<>(SHARED.values());
+            SHARED.clear();
+            open.forEach(Sailbox::close);
+            for (Sailbox sailbox : open) {
+                assertThat(sailbox.isMounted()).as("%s unmounted after the class", sailbox.mountpoint()).isFalse();
+                assertThat(sailbox.liveDaemons()).as("daemons left running").isEmpty();
+            }
+        } finally {
+            if (service != null) {
+                service.close();
+            }
         }
     }
 
     @AfterEach
     void closeSailboxes() {
+        for (Sailbox sailbox : SHARED.values()) {
+            if (sailbox.answers()) {
+                // The next test starts at the head with nothing uncommitted, whatever this one left.
+                sailbox.volume().reload();
+            }
+        }
         List<Sailbox> open = new ArrayList<>(sailboxes);
         sailboxes.clear();
         RuntimeException failure = null;
@@ -84,6 +107,25 @@ abstract class AcceptanceBase {
     Sailbox mounted(String name, String volume, String... options) {
         Sailbox sailbox = sailbox(name);
         sailbox.mountForeground(volume, options);
+        return sailbox;
+    }
+
+    /**
+     * A guest with {@code volume} mounted once for the whole test class (a daemon start saved per test).
+     * Tests that share it work under their own paths; after each test it is reloaded to the volume's head,
+     * discarding what the test left uncommitted. Closed after the class.
+     */
+    static Sailbox shared(String name, String volume) {
+        Sailbox sailbox = SHARED.get(name);
+        if (sailbox != null && sailbox.answers()) {
+            return sailbox;
+        }
+        if (sailbox != null) {
+            sailbox.close();
+        }
+        sailbox = new Sailbox(classTemp, name + "-" + VOLUMES.incrementAndGet(), service.baseUrl().toString(), service.apiKey());
+        SHARED.put(name, sailbox);
+        sailbox.mountForeground(volume);
         return sailbox;
     }
 

@@ -23,17 +23,17 @@ import org.junit.jupiter.api.Test;
  * figure is the S3 server's own count of what it received.
  */
 class ChunksIT extends AcceptanceBase {
+    private static final String VOLUME = uniqueVolume("chunks");
 
     @Test
     void semantic8_filesAreEightMiBChunksBelowOneGiBAndSixtyFourMiBBeyond() throws Exception {
-        String volume = uniqueVolume("layout");
-        ChunkLayout layout = Volume.get(service.client(), volume, true).info().chunkLayout();
+        ChunkLayout layout = Volume.get(service.client(), VOLUME, true).info().chunkLayout();
         assertThat(layout.smallChunk()).isEqualTo(8L * MIB);
         assertThat(layout.largeFrom()).isEqualTo(1L << 30);
         assertThat(layout.largeChunk()).isEqualTo(64L * MIB);
 
-        Sailbox a = mounted("a", volume);
-        write(a.path("twenty.bin"), bytes(20 * MIB, 8));
+        Sailbox a = shared("a", VOLUME);
+        write(a.path("layout/twenty.bin"), bytes(20 * MIB, 8));
         S3ServerFixture.Counters before = s3().counters();
         CommitReport report = a.volume().commitReport();
         S3ServerFixture.Counters after = s3().counters();
@@ -44,16 +44,15 @@ class ChunksIT extends AcceptanceBase {
 
     @Test
     void semantic8_rewritingInsideAChunkReuploadsThatChunkAloneAndAppendingUploadsOnlyTheTail() throws Exception {
-        String volume = uniqueVolume("rewrite");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
         byte[] data = bytes(20 * MIB, 9);
-        write(a.path("big.bin"), data);
+        write(a.path("rewrite/big.bin"), data);
         byte[] full = bytes(16 * MIB, 10);
-        write(a.path("full.bin"), full);
+        write(a.path("rewrite/full.bin"), full);
         a.volume().commit();
 
-        try (FileChannel channel = FileChannel.open(a.path("big.bin"), StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(a.path("rewrite/big.bin"), StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[] {42}), 9L * MIB + 12345);
         }
         data[9 * MIB + 12345] = 42;
@@ -66,7 +65,7 @@ class ChunksIT extends AcceptanceBase {
         assertThat(rewrite.bytesUploaded()).isEqualTo(CHUNK);
 
         byte[] tail = bytes(100 * 1024, 11);
-        Files.write(a.path("full.bin"), tail, StandardOpenOption.APPEND);
+        Files.write(a.path("rewrite/full.bin"), tail, StandardOpenOption.APPEND);
         CommitReport append = a.volume().commitReport();
         S3ServerFixture.Counters afterAppend = s3().counters();
         assertThat(afterAppend.bytesPut() - afterRewrite.bytesPut()).as("bytes uploaded for a 100 KiB append after 16 MiB")
@@ -74,47 +73,47 @@ class ChunksIT extends AcceptanceBase {
         assertThat(append.chunksUploaded()).isEqualTo(1);
 
         b.volume().reload();
-        assertThat(Files.readAllBytes(b.path("big.bin"))).isEqualTo(data);
+        assertThat(Files.readAllBytes(b.path("rewrite/big.bin"))).isEqualTo(data);
         byte[] appended = new byte[full.length + tail.length];
         System.arraycopy(full, 0, appended, 0, full.length);
         System.arraycopy(tail, 0, appended, full.length, tail.length);
-        assertThat(Files.readAllBytes(b.path("full.bin"))).isEqualTo(appended);
+        assertThat(Files.readAllBytes(b.path("rewrite/full.bin"))).isEqualTo(appended);
     }
 
     @Test
     void semantic8_renamingOrCopyingAFileUploadsNothing() throws Exception {
-        String volume = uniqueVolume("rename");
-        Sailbox a = mounted("a", volume);
+        Sailbox a = shared("a", VOLUME);
         byte[] data = bytes(9 * MIB, 12);
-        write(a.path("orig.bin"), data);
+        write(a.path("rename/orig.bin"), data);
         a.volume().commit();
 
-        Files.createDirectories(a.path("moved"));
-        Files.move(a.path("orig.bin"), a.path("moved/renamed.bin"), StandardCopyOption.ATOMIC_MOVE);
+        Files.createDirectories(a.path("rename/moved"));
+        Files.move(a.path("rename/orig.bin"), a.path("rename/moved/renamed.bin"), StandardCopyOption.ATOMIC_MOVE);
         S3ServerFixture.Counters before = s3().counters();
         CommitReport rename = a.volume().commitReport();
         assertThat(s3().counters().putRequests() - before.putRequests()).as("S3 PUTs for a rename").isZero();
         assertThat(rename.bytesUploaded()).isZero();
 
         Launcher.Result cp = Launcher.run(temp.resolve("cp"), Map.of(), Duration.ofSeconds(60),
-                List.of("cp", a.path("moved/renamed.bin").toString(), a.path("copy.bin").toString()));
+                List.of("cp", a.path("rename/moved/renamed.bin").toString(), a.path("rename/copy.bin").toString()));
         assertThat(cp.exit()).as(cp.transcript()).isZero();
         S3ServerFixture.Counters beforeCopy = s3().counters();
         CommitReport copy = a.volume().commitReport();
         assertThat(s3().counters().bytesPut() - beforeCopy.bytesPut()).as("bytes uploaded for a copy (cp)").isZero();
         assertThat(copy.filesChanged()).isEqualTo(1);
 
-        Sailbox b = mounted("b", volume);
-        assertThat(Files.readAllBytes(b.path("moved/renamed.bin"))).isEqualTo(data);
-        assertThat(Files.readAllBytes(b.path("copy.bin"))).isEqualTo(data);
-        assertThat(b.path("orig.bin")).doesNotExist();
+        Sailbox b = shared("b", VOLUME);
+        b.volume().reload();
+        assertThat(Files.readAllBytes(b.path("rename/moved/renamed.bin"))).isEqualTo(data);
+        assertThat(Files.readAllBytes(b.path("rename/copy.bin"))).isEqualTo(data);
+        assertThat(b.path("rename/orig.bin")).doesNotExist();
     }
 
     @Test
     void semantic8_deduplicationIsScopedToTheOrg() throws Exception {
         byte[] data = bytes(3 * MIB, 13);
-        Sailbox mine = mounted("mine", uniqueVolume("dedup"));
-        write(mine.path("data.bin"), data);
+        Sailbox mine = shared("a", VOLUME);
+        write(mine.path("dedup/data.bin"), data);
         S3ServerFixture.Counters start = s3().counters();
         mine.volume().commit();
         assertThat(s3().counters().bytesPut() - start.bytesPut()).isEqualTo(data.length);

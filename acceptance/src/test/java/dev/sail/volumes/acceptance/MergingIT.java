@@ -23,14 +23,14 @@ import org.junit.jupiter.api.Test;
  * version stays readable in history.
  */
 class MergingIT extends AcceptanceBase {
+    private static final String VOLUME = uniqueVolume("merge");
 
     @Test
     void semantic5_concurrentCommitsToDifferentPathsBothSurvive() throws Exception {
-        String volume = uniqueVolume("merge");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
-        write(a.path("shared/from-a.txt"), "a".getBytes());
-        write(b.path("shared/from-b.txt"), "b".getBytes());
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
+        write(a.path("different/from-a.txt"), "a".getBytes());
+        write(b.path("different/from-b.txt"), "b".getBytes());
 
         CompletableFuture<CommitReport> commitA = CompletableFuture.supplyAsync(() -> a.volume().commitReport());
         CompletableFuture<CommitReport> commitB = CompletableFuture.supplyAsync(() -> b.volume().commitReport());
@@ -42,40 +42,39 @@ class MergingIT extends AcceptanceBase {
         assertThat(rb.overwritten()).isEmpty();
         for (Sailbox box : List.of(a, b)) {
             assertThat(box.volume().reloadReport().seq()).isEqualTo(Math.max(ra.seq(), rb.seq()));
-            assertThat(Files.readString(box.path("shared/from-a.txt"))).isEqualTo("a");
-            assertThat(Files.readString(box.path("shared/from-b.txt"))).isEqualTo("b");
+            assertThat(Files.readString(box.path("different/from-a.txt"))).isEqualTo("a");
+            assertThat(Files.readString(box.path("different/from-b.txt"))).isEqualTo("b");
         }
     }
 
     @Test
     void semantic5_forOnePathTheLastAcceptedCommitWinsReportsTheOverwriteAndKeepsHistory() throws Exception {
-        String volume = uniqueVolume("lww");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
-        write(a.path("notebook.ipynb"), "base".getBytes());
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
+        write(a.path("same/notebook.ipynb"), "base".getBytes());
         a.volume().commit();
         b.volume().reload();
 
-        Files.writeString(a.path("notebook.ipynb"), "from a");
-        Files.writeString(b.path("notebook.ipynb"), "from b, written earlier by its clock");
+        Files.writeString(a.path("same/notebook.ipynb"), "from a");
+        Files.writeString(b.path("same/notebook.ipynb"), "from b, written earlier by its clock");
         CommitReport first = a.volume().commitReport();
         Launcher.Result last = b.cli("commit", b.mountpoint().toString());
 
         assertThat(last.exit()).as(last.transcript()).isZero();
         assertThat(last.err()).as("the last writer is told what it overwrote")
-                .contains("Overwrote newer changes from other mounts (the previous versions stay in history):\n  notebook.ipynb");
-        Volume head = Volume.get(service.client(), volume, false);
+                .contains("Overwrote newer changes from other mounts (the previous versions stay in history):\n  same/notebook.ipynb");
+        Volume head = Volume.get(service.client(), VOLUME, false);
         assertThat(head.headCommit()).isEqualTo(last.out().strip());
         assertThat(head.headSeq()).as("the service's sequence orders them, not the guests' clocks").isGreaterThan(first.seq());
         assertThat(first.overwritten()).isEmpty();
 
         a.volume().reload();
-        assertThat(Files.readString(a.path("notebook.ipynb"))).isEqualTo("from b, written earlier by its clock");
+        assertThat(Files.readString(a.path("same/notebook.ipynb"))).isEqualTo("from b, written earlier by its clock");
 
         // The overwritten version is in history: read it at a's commit through the service API and S3.
-        Versioned old = service.client().stat(VolumeName.of(volume), VolumePath.of("notebook.ipynb"), first.seq()).orElseThrow();
+        Versioned old = service.client().stat(VolumeName.of(VOLUME), VolumePath.of("same/notebook.ipynb"), first.seq()).orElseThrow();
         Entry.File file = (Entry.File) old.entry();
-        List<PresignedUrl> urls = service.client().downloadUrls(VolumeName.of(volume), file.chunks());
+        List<PresignedUrl> urls = service.client().downloadUrls(VolumeName.of(VOLUME), file.chunks());
         HttpChunkTransfer transfer = service.transfer();
         ByteBuffer bytes = transfer.download(urls.getFirst());
         assertThat(StandardCharsets.UTF_8.decode(bytes).toString()).isEqualTo("from a");

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * new operations see the new state while an open file keeps the version it opened.
  */
 class ReloadIT extends AcceptanceBase {
+    private static final String VOLUME = uniqueVolume("reload");
 
     /** What one reload cost, by the service's and the S3 server's own meters. */
     record Cost(long serviceRequests, long s3Requests, long s3BytesGot) {
@@ -34,24 +35,23 @@ class ReloadIT extends AcceptanceBase {
 
     @Test
     void semantic6_reloadIsMetadataOnlyAndCostsWhatChangedNotTheVolumeSize() throws Exception {
-        String volume = uniqueVolume("reload");
-        Sailbox writer = mounted("writer", volume);
-        Sailbox reader = mounted("reader", volume);
-        write(writer.path("one.txt"), "v1".getBytes());
+        Sailbox writer = shared("a", VOLUME);
+        Sailbox reader = shared("b", VOLUME);
+        write(writer.path("cost/one.txt"), "v1".getBytes());
         writer.volume().commit();
         Cost small = reloadCost(reader);
 
         // The volume grows 200-fold in paths and by 12 MiB of bytes; the reader does not look at any of it.
         for (int d = 0; d < 4; d++) {
             for (int f = 0; f < 50; f++) {
-                write(writer.path("tree/d" + d + "/f" + f + ".txt"), ("file " + d + "/" + f).getBytes());
+                write(writer.path("cost/tree/d" + d + "/f" + f + ".txt"), ("file " + d + "/" + f).getBytes());
             }
         }
-        write(writer.path("tree/big.bin"), bytes(12 * MIB, 6));
+        write(writer.path("cost/tree/big.bin"), bytes(12 * MIB, 6));
         writer.volume().commit();
         reader.volume().reload();
 
-        Files.writeString(writer.path("one.txt"), "v2");
+        Files.writeString(writer.path("cost/one.txt"), "v2");
         writer.volume().commit();
         Cost large = reloadCost(reader);
 
@@ -60,20 +60,19 @@ class ReloadIT extends AcceptanceBase {
         assertThat(large.s3BytesGot()).isZero();
         assertThat(large.serviceRequests()).as("service requests of a one-path reload, 1 vs 202 paths")
                 .isPositive().isEqualTo(small.serviceRequests());
-        assertThat(Files.readString(reader.path("one.txt"))).isEqualTo("v2");
+        assertThat(Files.readString(reader.path("cost/one.txt"))).isEqualTo("v2");
     }
 
     @Test
     void semantic6_reloadWhileDirtyDiscardsReportsAndStashesTheBytes() throws Exception {
-        String volume = uniqueVolume("dirty");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
-        write(a.path("report.txt"), "committed".getBytes());
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
+        write(a.path("dirty/report.txt"), "committed".getBytes());
         a.volume().commit();
         byte[] scratch = bytes(2 * MIB, 66);
-        write(a.path("scratch/tmp.bin"), scratch);
-        Files.writeString(a.path("report.txt"), "edited, never committed");
-        write(b.path("from-b.txt"), "b".getBytes());
+        write(a.path("dirty/scratch/tmp.bin"), scratch);
+        Files.writeString(a.path("dirty/report.txt"), "edited, never committed");
+        write(b.path("dirty/from-b.txt"), "b".getBytes());
         String head = b.volume().commit();
 
         Launcher.Result reload = a.cli("reload", a.mountpoint().toString());
@@ -83,33 +82,32 @@ class ReloadIT extends AcceptanceBase {
         Matcher stash = Pattern.compile("Discarded \\d+ uncommitted path\\(s\\), kept in stash (\\S+) \\(sail-volume stash restore .*\\):\\n")
                 .matcher(reload.err());
         assertThat(stash.find()).as("reload names what it discarded and where the bytes are: %s", reload.err()).isTrue();
-        assertThat(reload.err()).contains("  report.txt").contains("  scratch/tmp.bin");
-        assertThat(a.path("scratch")).as("discarded from the mount").doesNotExist();
-        assertThat(Files.readString(a.path("report.txt"))).isEqualTo("committed");
-        assertThat(Files.readString(a.path("from-b.txt"))).isEqualTo("b");
+        assertThat(reload.err()).contains("  dirty/report.txt").contains("  dirty/scratch/tmp.bin");
+        assertThat(a.path("dirty/scratch")).as("discarded from the mount").doesNotExist();
+        assertThat(Files.readString(a.path("dirty/report.txt"))).isEqualTo("committed");
+        assertThat(Files.readString(a.path("dirty/from-b.txt"))).isEqualTo("b");
 
         Launcher.Result list = a.cli("stash", "list", a.mountpoint().toString());
-        assertThat(list.out()).contains(stash.group(1)).contains("scratch/tmp.bin");
+        assertThat(list.out()).contains(stash.group(1)).contains("dirty/scratch/tmp.bin");
         Launcher.Result restore = a.cli("stash", "restore", a.mountpoint().toString(), stash.group(1));
         assertThat(restore.exit()).as(restore.transcript()).isZero();
-        assertThat(Files.readAllBytes(a.path("scratch/tmp.bin"))).as("nothing destroyed silently").isEqualTo(scratch);
-        assertThat(Files.readString(a.path("report.txt"))).isEqualTo("edited, never committed");
+        assertThat(Files.readAllBytes(a.path("dirty/scratch/tmp.bin"))).as("nothing destroyed silently").isEqualTo(scratch);
+        assertThat(Files.readString(a.path("dirty/report.txt"))).isEqualTo("edited, never committed");
     }
 
     @Test
     void semantic6_aFileOpenAcrossAReloadKeepsItsVersionWhileNewOperationsSeeTheNewState() throws Exception {
-        String volume = uniqueVolume("open");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
         byte[] v1 = bytes(MIB + 17, 1);
         byte[] v2 = bytes(2 * MIB + 3, 2);
-        write(a.path("data.bin"), v1);
+        write(a.path("open/data.bin"), v1);
         a.volume().commit();
         b.volume().reload();
-        write(b.path("data.bin"), v2);
+        write(b.path("open/data.bin"), v2);
         String head = b.volume().commit();
 
-        try (FileChannel open = FileChannel.open(a.path("data.bin"), StandardOpenOption.READ)) {
+        try (FileChannel open = FileChannel.open(a.path("open/data.bin"), StandardOpenOption.READ)) {
             ReloadReport report = a.volume().reloadReport();
             assertThat(report.commit()).isEqualTo(head);
             assertThat(report.discarded()).isEmpty();
@@ -123,8 +121,8 @@ class ReloadIT extends AcceptanceBase {
             old.get(read);
             assertThat(read).as("the file opened before the reload keeps reading the version it opened").isEqualTo(v1);
 
-            assertThat(Files.size(a.path("data.bin"))).as("a new stat sees the new state").isEqualTo(v2.length);
-            assertThat(Files.readAllBytes(a.path("data.bin"))).as("a new open reads the new version").isEqualTo(v2);
+            assertThat(Files.size(a.path("open/data.bin"))).as("a new stat sees the new state").isEqualTo(v2.length);
+            assertThat(Files.readAllBytes(a.path("open/data.bin"))).as("a new open reads the new version").isEqualTo(v2);
         }
     }
 }

@@ -15,62 +15,62 @@ import org.junit.jupiter.api.Test;
  * CRUD and notebooks or small files rewritten often.
  */
 class WorkloadsIT extends AcceptanceBase {
+    private static final String VOLUME = uniqueVolume("workloads");
 
     @Test
     void semantic10_noLiveRemoteFileSystemAndNoLockingAcrossMounts() throws Exception {
-        String volume = uniqueVolume("nolive");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
-        Files.writeString(a.path("state.json"), "{\"v\":1}");
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
+        Files.createDirectories(a.path("nolive"));
+        Files.writeString(a.path("nolive/state.json"), "{\"v\":1}");
         a.volume().commit();
         b.volume().reload();
-        assertThat(Files.readString(b.path("state.json"))).isEqualTo("{\"v\":1}");
+        assertThat(Files.readString(b.path("nolive/state.json"))).isEqualTo("{\"v\":1}");
 
-        Files.writeString(a.path("state.json"), "{\"v\":2}");
+        Files.writeString(a.path("nolive/state.json"), "{\"v\":2}");
         a.volume().commit();
-        assertThat(Files.readString(b.path("state.json"))).as("another mount's commit does not reach b by itself")
+        assertThat(Files.readString(b.path("nolive/state.json"))).as("another mount's commit does not reach b by itself")
                 .isEqualTo("{\"v\":1}");
 
-        try (FileChannel inA = FileChannel.open(a.path("state.json"), StandardOpenOption.WRITE);
-             FileChannel inB = FileChannel.open(b.path("state.json"), StandardOpenOption.WRITE);
+        try (FileChannel inA = FileChannel.open(a.path("nolive/state.json"), StandardOpenOption.WRITE);
+             FileChannel inB = FileChannel.open(b.path("nolive/state.json"), StandardOpenOption.WRITE);
              FileLock lockA = inA.tryLock();
              FileLock lockB = inB.tryLock()) {
             assertThat(lockA).as("a lock in a").isNotNull();
             assertThat(lockB).as("a lock on the same path in b is not held off by a's").isNotNull();
         }
         b.volume().reload();
-        assertThat(Files.readString(b.path("state.json"))).isEqualTo("{\"v\":2}");
+        assertThat(Files.readString(b.path("nolive/state.json"))).isEqualTo("{\"v\":2}");
     }
 
     @Test
     void semantic10_notebooksSavedOftenAndWholeFileCrud() throws Exception {
-        String volume = uniqueVolume("notebook");
-        Sailbox a = mounted("a", volume);
-        Sailbox b = mounted("b", volume);
-        Path notebook = a.path("work/analysis.ipynb");
+        Sailbox a = shared("a", VOLUME);
+        Sailbox b = shared("b", VOLUME);
+        Path notebook = a.path("notebook/analysis.ipynb");
         Files.createDirectories(notebook.getParent());
         for (int save = 1; save <= 20; save++) {
             // How Jupyter saves: write a temporary file beside it, then rename over the notebook.
-            Path tmp = a.path("work/.~analysis.ipynb");
+            Path tmp = a.path("notebook/.~analysis.ipynb");
             Files.writeString(tmp, "{\"cells\":[], \"save\": " + save + "}");
             Files.move(tmp, notebook, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             if (save % 5 == 0) {
                 a.volume().commit();
             }
         }
-        Files.writeString(a.path("work/created.txt"), "created");
-        Files.writeString(a.path("work/updated.txt"), "v1");
+        Files.writeString(a.path("notebook/created.txt"), "created");
+        Files.writeString(a.path("notebook/updated.txt"), "v1");
         a.volume().commit();
-        Files.writeString(a.path("work/updated.txt"), "v2");
-        Files.delete(a.path("work/created.txt"));
+        Files.writeString(a.path("notebook/updated.txt"), "v2");
+        Files.delete(a.path("notebook/created.txt"));
         a.volume().commit();
 
         b.volume().reload();
-        assertThat(Files.readString(b.path("work/analysis.ipynb"))).isEqualTo("{\"cells\":[], \"save\": 20}");
-        assertThat(Files.readString(b.path("work/updated.txt"))).isEqualTo("v2");
-        assertThat(b.path("work/created.txt")).doesNotExist();
-        assertThat(b.path("work/.~analysis.ipynb")).doesNotExist();
-        try (var children = Files.list(b.path("work"))) {
+        assertThat(Files.readString(b.path("notebook/analysis.ipynb"))).isEqualTo("{\"cells\":[], \"save\": 20}");
+        assertThat(Files.readString(b.path("notebook/updated.txt"))).isEqualTo("v2");
+        assertThat(b.path("notebook/created.txt")).doesNotExist();
+        assertThat(b.path("notebook/.~analysis.ipynb")).doesNotExist();
+        try (var children = Files.list(b.path("notebook"))) {
             assertThat(children.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("analysis.ipynb", "updated.txt");
         }
     }
