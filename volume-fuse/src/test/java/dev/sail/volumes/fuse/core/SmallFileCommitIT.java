@@ -2,6 +2,7 @@ package dev.sail.volumes.fuse.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sail.volumes.client.HttpChunkTransfer;
 import dev.sail.volumes.client.VolumeInfo;
 import dev.sail.volumes.client.control.CommitReport;
 import dev.sail.volumes.manifest.VolumeName;
@@ -9,6 +10,7 @@ import dev.sail.volumes.testkit.ServiceFixture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Commits many small files from a mount's file system (no kernel in the way) to the real service and
  * S3 in this JVM, and prints the figures: the reproducible measure of small-file commit throughput.
- * {@code -Dsail.smallfiles=2000} (default 200, to keep the suite fast) sets the file count, e.g.
+ * {@code -Dsail.smallfiles=2000} (default 200, to keep the suite fast) sets the file count and
+ * {@code -Dsail.inflight=N} the uploads in flight (default {@link HttpChunkTransfer#DEFAULT_MAX_IN_FLIGHT}), e.g.
  * {@code mvn -o -pl volume-fuse verify -Dit.test=SmallFileCommitIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dsail.smallfiles=2000}.
  * No speed threshold: the figures depend on the machine.
  */
@@ -29,9 +32,12 @@ class SmallFileCommitIT {
     @Test
     void manySmallFilesCommitAndReadBackFromAnotherMount() throws IOException {
         int files = Integer.getInteger("sail.smallfiles", 200);
-        try (ServiceFixture service = ServiceFixture.start()) {
+        int inFlight = Integer.getInteger("sail.inflight", HttpChunkTransfer.DEFAULT_MAX_IN_FLIGHT);
+        try (ServiceFixture service = ServiceFixture.start();
+             HttpChunkTransfer transfer = new HttpChunkTransfer(inFlight, HttpChunkTransfer.DEFAULT_MAX_BYTES_IN_FLIGHT, 5,
+                     Duration.ofMillis(200), Duration.ofMinutes(5))) {
             VolumeInfo info = service.client().createVolumeIfMissing(VolumeName.of("small-files"));
-            try (VolumeFileSystem fs = VolumeFileSystem.open(service.client(), service.transfer(), info, new InMemoryLocalStore(),
+            try (VolumeFileSystem fs = VolumeFileSystem.open(service.client(), transfer, info, new InMemoryLocalStore(),
                     temp.resolve("a"), VolumeFileSystem.Settings.defaults())) {
                 long startWrite = System.nanoTime();
                 fs.mkdir("/d", 0755);
@@ -43,8 +49,8 @@ class SmallFileCommitIT {
                 long end = System.nanoTime();
 
                 double commitSeconds = (end - startCommit) / 1e9;
-                System.out.printf("SmallFileCommitIT: %d x %d B files: written in %.2f s, committed in %.2f s = %.0f files/s (%d chunks uploaded)%n",
-                        files, SIZE, (startCommit - startWrite) / 1e9, commitSeconds, files / commitSeconds, report.chunksUploaded());
+                System.out.printf("SmallFileCommitIT: %d x %d B files, %d uploads in flight: written in %.2f s, committed in %.2f s"
+                                + " = %.0f files/s (%d chunks uploaded)%n", files, SIZE, inFlight, (startCommit - startWrite) / 1e9, commitSeconds, files / commitSeconds, report.chunksUploaded());
                 assertThat(report.filesChanged()).isEqualTo(files + 1);
                 assertThat(report.chunksUploaded()).isEqualTo(files);
             }
