@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -324,6 +325,9 @@ public final class FaultyS3Proxy implements AutoCloseable {
         }
     }
 
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "upgrade", "http2-settings", "te");
+
     /** A request line and its headers. */
     private record Head(String method, String path, long contentLength, boolean chunked, byte[] forwardedBytes) {
         /** Reads up to the blank line; null when the connection closed before a request. */
@@ -364,8 +368,8 @@ public final class FaultyS3Proxy implements AutoCloseable {
                     default -> {
                     }
                 }
-                // Hop-by-hop headers are the proxy's own business; none of them is signed.
-                if (!name.equals("connection") && !name.equals("keep-alive") && !name.equals("proxy-connection")) {
+                // Hop-by-hop headers (an h2c upgrade offer included) are the proxy's own business; none is signed.
+                if (!HOP_BY_HOP.contains(name)) {
                     kept.add(line);
                 }
             }
