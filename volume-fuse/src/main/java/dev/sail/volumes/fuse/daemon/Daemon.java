@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * One mounted volume: the local state, the file system, the FUSE mount and the control socket,
  * wired together. {@link #start} returns once the mount serves and the socket answers.
  *
- * <p>Thread-safe. {@link #close()} stops the control socket, unmounts, then closes the file
- * system and the local state, in that order; closing twice is fine.
+ * <p>Thread-safe. {@link #close()} stops the control socket (after the requests in flight have
+ * answered), unmounts, then closes the file system and the local state, in that order; closing
+ * twice is fine, and the second call returns once the first has finished.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -82,6 +83,8 @@ public final class Daemon implements AutoCloseable {
     private final Synchronizer sync;
     private final FuseCalls calls;
     private final CountDownLatch unmounted = new CountDownLatch(1);
+    /** Released once {@link #close()} has finished, so a second caller (the shutdown hook) waits for the first. */
+    private final CountDownLatch closeDone = new CountDownLatch(1);
     private FuseMount mount;
     private ControlServer control;
     private boolean closed;
@@ -241,21 +244,39 @@ public final class Daemon implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                awaitQuietly(closeDone);
+                return;
+            }
+            closed = true;
         }
-        closed = true;
-        if (control != null) {
-            control.close();
+        try {
+            // Outside the lock: the requests in flight answer first, an unmount among them (which takes the lock).
+            if (control != null) {
+                control.close();
+            }
+            synchronized (this) {
+                if (mount != null) {
+                    mount.close();
+                }
+                fs.close();
+                store.close();
+            }
+            unmounted.countDown();
+            logOperationStats();
+        } finally {
+            closeDone.countDown();
         }
-        if (mount != null) {
-            mount.close();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        fs.close();
-        store.close();
-        unmounted.countDown();
-        logOperationStats();
     }
 
     /** One line per FUSE operation used: calls, failures, mean latency. */
