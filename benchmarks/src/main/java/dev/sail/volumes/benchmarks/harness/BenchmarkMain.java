@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
  * baseline and the peers, and writes {@code DIR/results.json}, {@code results.md} and
  * {@code results.png} (rewritten after each workload, so an interrupted run keeps what it measured).
  * Every mount, process and file it made is removed at the end, also on failure or Ctrl-C.
+ * Runs the workloads one after another on the main thread.
  */
 public final class BenchmarkMain {
     private static final Logger LOG = LoggerFactory.getLogger(BenchmarkMain.class);
@@ -134,8 +135,8 @@ public final class BenchmarkMain {
             long kib = Long.parseLong(m.replaceAll("[^0-9]", ""));
             return String.format(Locale.ROOT, "%.0f GiB", kib / 1024.0 / 1024.0);
         }).orElse("unknown memory");
-        String rclone = Peer.firstLine(Shell.run(List.of("sh", "-c", "rclone version 2>/dev/null")).output()).orElse("rclone not installed");
-        String s3fs = Peer.firstLine(Shell.run(List.of("sh", "-c", "s3fs --version 2>/dev/null")).output()).orElse("s3fs not installed");
+        String rclone = Shell.firstLine(Shell.run(List.of("sh", "-c", "rclone version 2>/dev/null")).output()).orElse("rclone not installed");
+        String s3fs = Shell.firstLine(Shell.run(List.of("sh", "-c", "s3fs --version 2>/dev/null")).output()).orElse("s3fs not installed");
         String kernel = Shell.run(List.of("uname", "-r")).output().strip();
         return "Sail Volumes benchmarks (" + scale.name() + " run, " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ")\n\n"
                 + "Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memory + " RAM, Linux "

@@ -21,6 +21,7 @@ import java.util.Map;
  * Ours is the commit (what the user waits for after writing); the baseline is the same number of new
  * chunk bytes PUT through presigned URLs with the daemon's concurrency (8), straight to S3; the peers
  * are timed from the first write until S3 holds every file (they upload while and after writing).
+ * Stateless; the harness runs workloads one at a time.
  */
 final class CommitThroughput implements Workload {
     static final String NAME = "commit-throughput";

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One measured number, or the reason there is none. A figure is never invented: when the thing to
  * measure is missing or fails, the figure is {@linkplain #missing missing} and says why.
+ * Immutable.
  */
 public record Figure(Double value, String note) {
     private static final Logger LOG = LoggerFactory.getLogger(Figure.class);

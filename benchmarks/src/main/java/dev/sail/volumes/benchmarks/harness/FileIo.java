@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
  * again, vs dd of a local file in the page cache) and {@code overlay-write} (dd with fdatasync into the
  * mount, vs the same into a local directory). Peers run the same jobs on their own mounts of a bucket
  * holding the same objects.
+ * Stateless; the harness runs workloads one at a time.
  */
 final class FileIo implements Workload {
     static final String BIG = "big.bin";

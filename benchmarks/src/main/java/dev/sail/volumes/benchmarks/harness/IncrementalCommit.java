@@ -15,6 +15,7 @@ import java.util.Map;
  * volume (bucket), then committed (synced). Two rows: the bytes written to S3 for it, counted at the S3
  * server (uploads plus server-side copies), and the time from the first change until S3 has it all.
  * The baseline of both rows is the better peer.
+ * Stateless; the harness runs workloads one at a time.
  */
 final class IncrementalCommit implements Workload {
     static final String NAME = "incremental-commit";

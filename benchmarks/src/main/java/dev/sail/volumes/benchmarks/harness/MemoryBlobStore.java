@@ -9,6 +9,7 @@ import org.gaul.s3proxy.nio2blob.AbstractNio2BlobStore;
  * choosing: the stock one stops at Jimfs's default of 4 GiB, which the full run's incremental-commit
  * (8 × 256 MiB objects, rewritten by a peer while the old versions still exist) goes past. Jimfs keeps
  * freed blocks for reuse, so the heap holds the peak, not the current, contents.
+ * Thread-safe (Jimfs is).
  */
 final class MemoryBlobStore extends AbstractNio2BlobStore {
     MemoryBlobStore(long capacityBytes) {

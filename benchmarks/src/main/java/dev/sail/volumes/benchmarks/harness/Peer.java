@@ -3,7 +3,6 @@ package dev.sail.volumes.benchmarks.harness;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Another S3-backed FUSE file system that the workloads are measured against, mounting one bucket
@@ -45,9 +44,5 @@ interface Peer {
             }
         }
         return problems;
-    }
-
-    static Optional<String> firstLine(String text) {
-        return text.lines().filter(l -> !l.isBlank()).findFirst();
     }
 }

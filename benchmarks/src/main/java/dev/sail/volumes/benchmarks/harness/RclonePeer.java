@@ -11,6 +11,7 @@ import java.util.Map;
  * {@code rclone mount} with its full VFS cache ({@code --vfs-cache-mode full}), uploading as soon as a
  * file is closed ({@code --vfs-write-back 0s}, its fastest setting). Configured entirely through the
  * environment (remote {@code bench:}), path-style, against the harness's S3 server.
+ * Immutable; each mount is its own process.
  */
 final class RclonePeer implements Peer {
     private final MeteredS3Server s3;

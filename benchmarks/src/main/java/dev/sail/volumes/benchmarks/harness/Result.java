@@ -13,6 +13,7 @@ import java.util.Objects;
  * One row of results.json: our figure, the baseline's, the ratio oriented so that higher is better for
  * us, and the peers' figures on the same workload. Absent figures are {@code null}; {@code notes} says
  * why, and how each figure was taken.
+ * Immutable.
  */
 @JsonPropertyOrder({"name", "unit", "ours", "baseline", "ratio", "peers", "notes"})
 public record Result(String name, String unit, Double ours, Double baseline, Double ratio, Map<String, Double> peers,

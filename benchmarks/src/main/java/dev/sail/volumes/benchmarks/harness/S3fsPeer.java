@@ -11,6 +11,7 @@ import java.util.Map;
 /**
  * {@code s3fs} with its defaults (no local data cache; uploads when a file is closed), path-style,
  * SigV4, against the harness's S3 server. Credentials go through a private password file.
+ * Immutable; each mount is its own process.
  */
 final class S3fsPeer implements Peer {
     private final MeteredS3Server s3;

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The sizes of one run. {@link #full()} is what the figures in the docs come from; {@link #quick()}
- * keeps every workload but shrinks it so that the whole run fits in 10 minutes on 2 cores.
+ * keeps every workload but shrinks it so that the whole run fits in 10 minutes on 2 cores. Immutable.
  *
  * @param commitBytes       new data written then committed (commit-throughput), in files of {@code commitFileBytes}
  * @param incrementalFiles  files changed by one byte each (incremental-commit), of {@code incrementalFileBytes}

@@ -100,6 +100,11 @@ final class Shell {
         return best;
     }
 
+    /** The first non-blank line of {@code text}. */
+    static java.util.Optional<String> firstLine(String text) {
+        return text.lines().filter(l -> !l.isBlank()).findFirst();
+    }
+
     static boolean onPath(String program) {
         return run(List.of("sh", "-c", "command -v " + program)).ok();
     }

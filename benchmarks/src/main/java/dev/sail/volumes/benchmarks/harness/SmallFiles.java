@@ -14,6 +14,7 @@ import java.util.Map;
  * {@code small-files}: files of 4 KiB (distinct contents, 1,000 per directory) written and committed;
  * files per second from the first write until S3 has them all (ours: write + commit). The baseline is
  * the better peer.
+ * Stateless; the harness runs workloads one at a time.
  */
 final class SmallFiles implements Workload {
     static final String NAME = "small-files";

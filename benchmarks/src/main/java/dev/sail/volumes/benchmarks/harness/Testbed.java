@@ -88,12 +88,15 @@ final class Testbed implements AutoCloseable {
             List<Peer> peers = List.of(new RclonePeer(s3), new S3fsPeer(s3));
             Map<String, String> problems = Peer.install(peers);
             return new Testbed(scale, work, s3, server, peers, problems);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            s3.close();
+            throw new UncheckedIOException("Cannot create the service's data directory in " + work, e);
+        } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
             }
             s3.close();
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            throw e;
         }
     }
 

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@code ls} of the root), {@code noop-commit} (nothing dirty), {@code reload-delta} (one remote change
  * since the mount's base), and the warm {@code metadata} walks ({@code find}, {@code ls -lR}) against
  * the same tree in a local directory and in the peers' buckets.
+ * Stateless; the harness runs workloads one at a time.
  */
 final class Trees implements Workload {
     private static final Logger LOG = LoggerFactory.getLogger(Trees.class);
