@@ -3,7 +3,7 @@ package dev.sail.volumes.benchmarks.harness;
 import java.util.List;
 
 /**
- * The sizes of one run. {@link #full()} is what the figures in the docs come from; {@link #quick()}
+ * The sizes of one run. {@link #full()} holds the sizes issue 7 sets; {@link #quick()}
  * keeps every workload but shrinks it so that the whole run fits in 10 minutes on 2 cores. Immutable.
  *
  * @param commitBytes       new data written then committed (commit-throughput), in files of {@code commitFileBytes}
