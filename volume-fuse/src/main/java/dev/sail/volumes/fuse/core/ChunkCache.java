@@ -1,5 +1,6 @@
 package dev.sail.volumes.fuse.core;
 
+import dev.sail.volumes.chunking.ChunkHasher;
 import dev.sail.volumes.chunking.ChunkId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,15 +12,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -33,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>A missing chunk is fetched once, however many readers ask at the same time, and published
  * with an atomic rename. Prefetches run on a small pool, so at most that many downloads run at
  * once on behalf of read-ahead. Thread-safe.
+ *
+ * <p>Bytes are never served unverified: chunks this cache fetches are verified by the fetcher, and
+ * files found on disk at startup (which a crash, a full disk or another process may have damaged)
+ * are hashed on their first use; one that does not hash to its name is deleted and fetched again.
+ * When a fetched chunk cannot be written to the disk (full), {@link #read} serves it from memory.
  */
 public final class ChunkCache implements AutoCloseable {
     /** Fetches one chunk's verified bytes. */
@@ -44,17 +53,34 @@ public final class ChunkCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
     private static final int READ_RETRIES = 3;
 
+    private final String volume;
     private final Path dir;
     private final long maxBytes;
     private final Fetcher fetcher;
     private final ExecutorService prefetchPool;
-    private final Map<ChunkId, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+    private final Map<ChunkId, CompletableFuture<Source>> inFlight = new ConcurrentHashMap<>();
     /** Access-ordered index of the cached chunks and their sizes; guarded by itself. */
     private final LinkedHashMap<ChunkId, Long> lru = new LinkedHashMap<>(256, 0.75f, true);
+    /** Indexed chunks found on disk at startup whose bytes were not hashed yet; guarded by {@link #lru}. */
+    private final Set<ChunkId> unverified = new HashSet<>();
+    /** The last chunk served from memory because the disk was full (sequential reads hit it again); may be null. */
+    private volatile Source.InMemory lastInMemory;
+    /** Whether the current spell of a full disk was logged already (logged once, reset by a successful write). */
+    private final AtomicBoolean diskFullLogged = new AtomicBoolean();
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicLong fetchedBytes = new AtomicLong();
 
-    public ChunkCache(Path dir, long maxBytes, int prefetchThreads, Fetcher fetcher) throws IOException {
+    /** Where a chunk's bytes are: its cache file, or memory when the disk had no room for them. */
+    private sealed interface Source {
+        record OnDisk(Path file) implements Source {}
+
+        /** {@code cause} is why the bytes could not be cached. */
+        record InMemory(ChunkId id, ByteBuffer bytes, IOException cause) implements Source {}
+    }
+
+    /** A cache of chunks of {@code volume} (named in log lines) in {@code dir}. */
+    public ChunkCache(String volume, Path dir, long maxBytes, int prefetchThreads, Fetcher fetcher) throws IOException {
+        this.volume = volume;
         this.dir = Files.createDirectories(dir);
         this.maxBytes = maxBytes;
         this.fetcher = fetcher;
@@ -63,7 +89,11 @@ public final class ChunkCache implements AutoCloseable {
         loadIndex();
     }
 
-    /** Rebuilds the index from the files on disk, oldest modification first (a restart keeps the cache warm). */
+    /**
+     * Rebuilds the index from the files on disk, oldest modification first (a restart keeps the cache
+     * warm). The files are not hashed here (a large cache would delay the mount): each is verified on
+     * its first use.
+     */
     private void loadIndex() throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
@@ -74,7 +104,9 @@ public final class ChunkCache implements AutoCloseable {
                 String name = file.getFileName().toString();
                 if (ChunkId.isValidHex(name)) {
                     long size = file.toFile().length();
-                    lru.put(ChunkId.ofHex(name), size);
+                    ChunkId id = ChunkId.ofHex(name);
+                    lru.put(id, size);
+                    unverified.add(id);
                     usedBytes.addAndGet(size);
                 } else {
                     Files.deleteIfExists(file);
@@ -83,34 +115,96 @@ public final class ChunkCache implements AutoCloseable {
         }
     }
 
-    /** The file holding chunk {@code id}, fetched first if the cache lacks it. */
+    /**
+     * The file holding chunk {@code id}, fetched first if the cache lacks it (or holds a damaged copy).
+     *
+     * @throws IOException if it cannot be fetched or cannot be written to the disk
+     */
     public Path ensure(ChunkId id) throws IOException {
+        return switch (obtain(id)) {
+            case Source.OnDisk onDisk -> onDisk.file();
+            case Source.InMemory memory -> throw new IOException(memory.cause().getMessage(), memory.cause());
+        };
+    }
+
+    /** Chunk {@code id}'s verified bytes: its cache file, after fetching or verifying it if needed. */
+    private Source obtain(ChunkId id) throws IOException {
         Path file = dir.resolve(id.toString());
         synchronized (lru) {
-            if (lru.get(id) != null) {
-                return file;
+            if (lru.get(id) != null && !unverified.contains(id)) {
+                return new Source.OnDisk(file);
             }
         }
-        CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> running = inFlight.putIfAbsent(id, mine);
+        Source.InMemory memory = lastInMemory;
+        if (memory != null && memory.id().equals(id)) {
+            return memory;
+        }
+        CompletableFuture<Source> mine = new CompletableFuture<>();
+        CompletableFuture<Source> running = inFlight.putIfAbsent(id, mine);
         if (running != null) {
             return join(running);
         }
         try {
-            mine.complete(fetchInto(id, file));
+            Source source = verified(id, file) ? new Source.OnDisk(file) : fetchInto(id, file);
+            mine.complete(source);
+            return source;
         } catch (IOException | RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
         } finally {
             inFlight.remove(id);
         }
-        return file;
+    }
+
+    /**
+     * Whether {@code file} is a cached copy of chunk {@code id} that hashes to its name. A file found
+     * at startup is hashed once (the caller is the only one fetching {@code id}); one that does not
+     * hash to its name is dropped, so the caller fetches the chunk again.
+     */
+    private boolean verified(ChunkId id, Path file) throws IOException {
+        synchronized (lru) {
+            if (lru.get(id) == null) {
+                return false;
+            }
+            if (!unverified.contains(id)) {
+                return true;
+            }
+        }
+        ChunkId actual;
+        long size;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            size = channel.size();
+            actual = ChunkHasher.hash(channel, 0, size);
+        } catch (NoSuchFileException e) {
+            actual = null;
+            size = -1;
+        }
+        synchronized (lru) {
+            if (!unverified.contains(id)) {
+                // Evicted, or replaced by a verified copy (a commit adopted it) while this thread hashed.
+                return lru.containsKey(id);
+            }
+            unverified.remove(id);
+            if (id.equals(actual)) {
+                return true;
+            }
+            Long indexed = lru.remove(id);
+            if (indexed != null) {
+                usedBytes.addAndGet(-indexed);
+            }
+            Files.deleteIfExists(file);
+        }
+        if (actual != null) {
+            LOG.warn("Volume {}: cached chunk {} is damaged ({} bytes that hash to {}); fetching it again",
+                    volume, id.abbreviated(), size, actual.abbreviated());
+        }
+        return false;
     }
 
     /** Starts fetching chunk {@code id} in the background unless it is cached or already coming. */
     public void prefetch(ChunkId id) {
         synchronized (lru) {
-            if (lru.containsKey(id)) {
+            if (lru.containsKey(id) && !unverified.contains(id)) {
                 return;
             }
         }
@@ -119,17 +213,27 @@ public final class ChunkCache implements AutoCloseable {
         }
         prefetchPool.execute(() -> {
             try {
-                ensure(id);
+                obtain(id);
             } catch (IOException | RuntimeException e) {
                 LOG.debug("Prefetch of chunk {} failed: {}", id.abbreviated(), e.toString());
             }
         });
     }
 
-    /** Reads {@code length} bytes at {@code offset} of chunk {@code id} into {@code dst}. */
+    /**
+     * Reads {@code length} bytes at {@code offset} of chunk {@code id} into {@code dst}. When the
+     * disk has no room for the chunk, its downloaded bytes are served from memory instead.
+     */
     public void read(ChunkId id, long offset, ByteBuffer dst, int length) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            Path file = ensure(id);
+            Path file;
+            switch (obtain(id)) {
+                case Source.OnDisk onDisk -> file = onDisk.file();
+                case Source.InMemory memory -> {
+                    readFromMemory(memory, offset, dst, length);
+                    return;
+                }
+            }
             int start = dst.position();
             ByteBuffer window = dst.duplicate().limit(start + length);
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -147,6 +251,7 @@ public final class ChunkCache implements AutoCloseable {
                 // Evicted between ensure() and open(): fetch it again.
                 synchronized (lru) {
                     Long size = lru.remove(id);
+                    unverified.remove(id);
                     if (size != null) {
                         usedBytes.addAndGet(-size);
                     }
@@ -158,17 +263,31 @@ public final class ChunkCache implements AutoCloseable {
         }
     }
 
+    private static void readFromMemory(Source.InMemory memory, long offset, ByteBuffer dst, int length) throws IOException {
+        ByteBuffer bytes = memory.bytes();
+        if (offset + length > bytes.remaining()) {
+            throw new IOException("Chunk " + memory.id().abbreviated() + " ends before byte " + (offset + length));
+        }
+        int from = bytes.position() + (int) offset;
+        dst.put(bytes.duplicate().position(from).limit(from + length));
+    }
+
     /** Takes ownership of {@code file}, whose bytes hash to {@code id} (a committed dirty chunk): moved in, or deleted if already cached. */
     public void adopt(ChunkId id, Path file) throws IOException {
         Path target = dir.resolve(id.toString());
         synchronized (lru) {
-            if (lru.containsKey(id)) {
+            if (lru.containsKey(id) && !unverified.contains(id)) {
                 Files.deleteIfExists(file);
                 return;
+            }
+            Long replaced = lru.remove(id);
+            if (replaced != null) {
+                usedBytes.addAndGet(-replaced);
             }
             Files.move(file, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             long size = Files.size(target);
             lru.put(id, size);
+            unverified.remove(id);
             usedBytes.addAndGet(size);
         }
         evict();
@@ -190,6 +309,7 @@ public final class ChunkCache implements AutoCloseable {
             while (freed < bytes && oldest.hasNext()) {
                 Map.Entry<ChunkId, Long> victim = oldest.next();
                 oldest.remove();
+                unverified.remove(victim.getKey());
                 usedBytes.addAndGet(-victim.getValue());
                 freed += victim.getValue();
                 Files.deleteIfExists(dir.resolve(victim.getKey().toString()));
@@ -211,32 +331,54 @@ public final class ChunkCache implements AutoCloseable {
         return fetchedBytes.get();
     }
 
-    private Path fetchInto(ChunkId id, Path file) throws IOException {
+    /**
+     * Fetches chunk {@code id} and publishes it as {@code file} (temporary file, then an atomic
+     * rename, so a crash never leaves a partial file under the chunk's name). When the disk cannot
+     * take it, answers the fetched bytes in memory.
+     */
+    private Source fetchInto(ChunkId id, Path file) throws IOException {
         ByteBuffer bytes = fetcher.fetch(id);
-        Path temp = Files.createTempFile(dir, "fetch-", ".tmp");
+        fetchedBytes.addAndGet(bytes.remaining());
+        Path temp = null;
         boolean success = false;
         try {
+            temp = Files.createTempFile(dir, "fetch-", ".tmp");
+            ByteBuffer toWrite = bytes.duplicate();
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
+                while (toWrite.hasRemaining()) {
+                    channel.write(toWrite);
                 }
             }
             long size = Files.size(temp);
             synchronized (lru) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                if (lru.put(id, size) == null) {
-                    usedBytes.addAndGet(size);
+                unverified.remove(id);
+                Long before = lru.put(id, size);
+                usedBytes.addAndGet(size - (before == null ? 0 : before));
+            }
+            success = true;
+        } catch (IOException e) {
+            // A full disk (or a failing one): committed bytes must stay readable, so serve them from memory.
+            if (diskFullLogged.compareAndSet(false, true)) {
+                LOG.warn("Volume {}: cannot write chunk {} to the cache ({}); serving chunks from memory until the disk takes writes again",
+                        volume, id.abbreviated(), e.toString());
+            }
+            Source.InMemory memory = new Source.InMemory(id, bytes, e);
+            lastInMemory = memory;
+            return memory;
+        } finally {
+            if (!success && temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    LOG.debug("Cannot delete temporary cache file {}: {}", temp.getFileName(), e.toString());
                 }
             }
-            fetchedBytes.addAndGet(size);
-            success = true;
-        } finally {
-            if (!success) {
-                Files.deleteIfExists(temp);
-            }
         }
+        diskFullLogged.set(false);
+        lastInMemory = null;
         evict();
-        return file;
+        return new Source.OnDisk(file);
     }
 
     /** Drops least recently used chunks until the cache fits its limit (the newest entry always stays). */
@@ -246,6 +388,7 @@ public final class ChunkCache implements AutoCloseable {
             while (usedBytes.get() > maxBytes && lru.size() > 1 && oldest.hasNext()) {
                 Map.Entry<ChunkId, Long> victim = oldest.next();
                 oldest.remove();
+                unverified.remove(victim.getKey());
                 usedBytes.addAndGet(-victim.getValue());
                 // Readers with the file open keep reading it: on Linux the bytes live until they close it.
                 Files.deleteIfExists(dir.resolve(victim.getKey().toString()));
@@ -253,7 +396,7 @@ public final class ChunkCache implements AutoCloseable {
         }
     }
 
-    private static Path join(CompletableFuture<Path> future) throws IOException {
+    private static Source join(CompletableFuture<Source> future) throws IOException {
         try {
             return future.join();
         } catch (CompletionException e) {

@@ -185,7 +185,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         this.downloadUrls = new DownloadUrls(service, volume);
         this.remote = new RemoteTree(service, volume, baseSeq, downloadUrls::hint);
         this.dirty = new DirtyChunks(stateDir.resolve("dirty"));
-        this.cache = new ChunkCache(stateDir.resolve("cache"), settings.cacheBytes(), settings.prefetchThreads(), this::fetch);
+        this.cache = new ChunkCache(volume.value(), stateDir.resolve("cache"), settings.cacheBytes(), settings.prefetchThreads(), this::fetch);
 
         Set<Long> referenced = new HashSet<>();
         saved.forEach((key, value) -> {

@@ -4,20 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sail.volumes.chunking.ChunkHasher;
 import dev.sail.volumes.chunking.ChunkId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class ChunkCacheTest {
     @TempDir
@@ -35,7 +43,7 @@ class ChunkCacheTest {
     }
 
     ChunkCache cache(long maxBytes) throws IOException {
-        return new ChunkCache(temp.resolve("cache"), maxBytes, 2, id -> {
+        return new ChunkCache("v", temp.resolve("cache"), maxBytes, 2, id -> {
             fetches.incrementAndGet();
             byte[] bytes = storage.get(id);
             if (bytes == null) {
@@ -89,7 +97,7 @@ class ChunkCacheTest {
     void concurrentReadersShareOneFetch() throws Exception {
         ChunkId a = put(100_000, 7);
         CountDownLatch release = new CountDownLatch(1);
-        try (ChunkCache cache = new ChunkCache(temp.resolve("slow"), 1 << 20, 2, id -> {
+        try (ChunkCache cache = new ChunkCache("v", temp.resolve("slow"), 1 << 20, 2, id -> {
             fetches.incrementAndGet();
             try {
                 release.await();
@@ -135,6 +143,103 @@ class ChunkCacheTest {
             assertThat(Files.exists(cache.pathOf(c))).isTrue();
             assertThat(Files.exists(cache.pathOf(a))).isFalse();
         }
+    }
+
+    @Test
+    void aTruncatedFileFoundAtStartupIsDetectedDeletedAndFetchedAgain() throws IOException {
+        damagedFileFoundAtStartupIsFetchedAgain(file -> {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(300);
+            }
+        }, "300 bytes");
+    }
+
+    @Test
+    void aBitFlippedFileFoundAtStartupIsDetectedByItsHashAndFetchedAgain() throws IOException {
+        damagedFileFoundAtStartupIsFetchedAgain(file -> {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(new byte[] {(byte) (5 ^ 0x10)}), 123);
+            }
+        }, "1000 bytes");
+    }
+
+    private interface Damage {
+        void apply(Path file) throws IOException;
+    }
+
+    private void damagedFileFoundAtStartupIsFetchedAgain(Damage damage, String sizeInLog) throws IOException {
+        ChunkId a = put(1000, 5);
+        try (ChunkCache cache = cache(10_000)) {
+            read(cache, a, 0, 1);
+            damage.apply(cache.pathOf(a));
+        }
+        ListAppender<ILoggingEvent> log = capture();
+        try (ChunkCache cache = cache(10_000)) {
+            assertThat(cache.usedBytes()).as("the damaged file is indexed at startup, unhashed").isPositive();
+
+            assertThat(read(cache, a, 0, 1000)).as("bytes after the damage").containsOnly(5);
+            assertThat(read(cache, a, 123, 1)).containsExactly(5);
+            assertThat(fetches.get()).as("fetched once more, once").isEqualTo(2);
+            assertThat(cache.usedBytes()).isEqualTo(1000);
+            assertThat(Files.readAllBytes(cache.pathOf(a))).as("the file on disk was replaced").containsOnly(5);
+            List<String> warnings = log.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(warnings).singleElement().asString()
+                    .contains("Volume v", "cached chunk " + a.abbreviated() + " is damaged", sizeInLog, "fetching it again");
+        } finally {
+            release(log);
+        }
+    }
+
+    @Test
+    void anIntactFileFoundAtStartupIsVerifiedOnceAndNotFetched() throws IOException {
+        ChunkId a = put(1000, 1);
+        try (ChunkCache cache = cache(10_000)) {
+            read(cache, a, 0, 1);
+        }
+        try (ChunkCache cache = cache(10_000)) {
+            assertThat(read(cache, a, 0, 4)).containsExactly(1, 1, 1, 1);
+            assertThat(Files.readAllBytes(cache.ensure(a))).containsOnly(1);
+        }
+        assertThat(fetches.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aChunkTheDiskCannotTakeIsServedFromMemoryAndLoggedOnce() throws IOException {
+        ChunkId a = put(1000, 1);
+        ChunkId b = put(2000, 2);
+        ListAppender<ILoggingEvent> log = capture();
+        try (ChunkCache cache = cache(10_000)) {
+            // A cache dir that is gone makes every write fail, as a full disk does.
+            Files.delete(temp.resolve("cache"));
+
+            assertThat(read(cache, a, 10, 3)).containsExactly(1, 1, 1);
+            assertThat(read(cache, a, 20, 2)).as("read again from the chunk kept in memory").containsExactly(1, 1);
+            assertThat(read(cache, b, 1990, 10)).containsOnly(2);
+            assertThat(fetches.get()).as("a fetched once, b once").isEqualTo(2);
+            assertThat(cache.usedBytes()).isZero();
+            assertThatThrownBy(() -> cache.ensure(a)).as("a caller that needs the file still learns why there is none")
+                    .isInstanceOf(IOException.class).hasMessageContaining(temp.resolve("cache").toString());
+            assertThat(log.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage))
+                    .singleElement().asString().contains("Volume v: cannot write chunk " + a.abbreviated() + " to the cache");
+
+            Files.createDirectories(temp.resolve("cache"));
+            assertThat(read(cache, b, 0, 1)).containsExactly(2);
+            assertThat(cache.usedBytes()).as("cached again once the disk takes writes").isEqualTo(2000);
+        } finally {
+            release(log);
+        }
+    }
+
+    private static ListAppender<ILoggingEvent> capture() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(ChunkCache.class)).addAppender(appender);
+        return appender;
+    }
+
+    private static void release(ListAppender<ILoggingEvent> appender) {
+        ((Logger) LoggerFactory.getLogger(ChunkCache.class)).detachAppender(appender);
     }
 
     private static void ensure(ChunkCache cache, ChunkId id) {
