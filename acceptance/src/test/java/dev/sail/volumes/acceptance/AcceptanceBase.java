@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sail.volumes.testkit.S3ServerFixture;
 import dev.sail.volumes.testkit.ServiceFixture;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,7 +151,7 @@ abstract class AcceptanceBase {
     }
 
     static void write(Path file, byte[] data) throws IOException {
-        java.nio.file.Files.createDirectories(file.getParent());
-        java.nio.file.Files.write(file, data);
+        Files.createDirectories(file.getParent());
+        Files.write(file, data);
     }
 }

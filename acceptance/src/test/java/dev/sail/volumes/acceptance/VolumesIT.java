@@ -7,8 +7,11 @@ import dev.sail.volumes.client.Volume;
 import dev.sail.volumes.client.VolumeService;
 import dev.sail.volumes.client.VolumeServiceException;
 import dev.sail.volumes.client.control.CommitReport;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -89,9 +92,9 @@ class VolumesIT extends AcceptanceBase {
         }
     }
 
-    private static void deleteTree(java.nio.file.Path root) throws java.io.IOException {
+    private static void deleteTree(Path root) throws IOException {
         try (var paths = Files.walk(root)) {
-            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }
