@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A full disk on the guest: the daemon's state dir (dirty chunks, cache, local RocksDB) is a 32 MiB tmpfs.
  * What holds: writing past the space answers ENOSPC ("No space left on device") to the writer; once the
  * big file is deleted the space comes back, the committed file reads back whole, new writes succeed, the
- * commit publishes exactly the surviving changes, and everything reads back after a remount. Reading
- * committed data while the disk is still full fails today (a known volume-fuse bug, tagged).
+ * commit publishes exactly the surviving changes, and everything reads back after a remount; committed
+ * data also reads back while the disk is still full.
  *
  * <p>Needs root to mount the tmpfs; elsewhere the test is skipped with that reason.
  */
@@ -60,9 +59,7 @@ class DiskFullIT {
         });
     }
 
-    /** Fails on volume-fuse as of this commit: see docs/reliability.md, "Known bugs". */
     @Test
-    @Tag("known-bug")
     void committedDataStaysReadableWhileTheDiskIsFull() throws Exception {
         onAFullGuest((guests, mnt, state, commits, kept) ->
                 assertThat(Arrays.mismatch(Files.readAllBytes(mnt.resolve("kept.bin")), kept))

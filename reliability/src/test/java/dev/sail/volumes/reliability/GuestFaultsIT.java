@@ -37,7 +37,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -170,9 +169,7 @@ class GuestFaultsIT {
         guests.unmount(mnt, again);
     }
 
-    /** Fails on volume-fuse as of this commit: see docs/reliability.md, "Known bugs". */
     @Test
-    @Tag("known-bug")
     void aTruncatedCacheFileIsDetectedAndFetchedAgain() throws Exception {
         damagedCacheFileIsFetchedAgain("guest-truncated", file -> {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -181,9 +178,7 @@ class GuestFaultsIT {
         });
     }
 
-    /** Fails on volume-fuse as of this commit: see docs/reliability.md, "Known bugs". */
     @Test
-    @Tag("known-bug")
     void aBitFlippedCacheFileIsDetectedByItsHashAndFetchedAgain() throws Exception {
         damagedCacheFileIsFetchedAgain("guest-flipped", file -> {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
