@@ -130,7 +130,10 @@ final class ControlServer implements AutoCloseable {
             } catch (MountControlException e) {
                 answer = ControlProtocol.error(e.code(), e.getMessage());
             } catch (ServiceUnavailableException e) {
-                answer = ControlProtocol.error("unavailable", "The volume service is unreachable: " + e.getMessage());
+                // Status 0: no answer at all. A 5xx answer keeps the service's code (storage_unavailable is S3, not the network).
+                answer = e.status() == 0
+                        ? ControlProtocol.error("unavailable", "The volume service is unreachable: " + e.getMessage())
+                        : ControlProtocol.error(e.code(), "The volume service is unavailable: " + e.getMessage());
             } catch (VolumeServiceException e) {
                 answer = ControlProtocol.error(e.code(), "The volume service refused: " + e.getMessage());
             } catch (VolumeFuseException | IOException e) {
