@@ -35,15 +35,17 @@ class CrashIT {
     private static final int PATHS_PER_COMMIT = 20;
 
     @TempDir
-    Path data;
+    Path temp;
 
     @Test
     void killDuringCommitsLosesNoAcknowledgedCommitAndLeavesNoPartialOne() throws Exception {
+        // The log sits beside the data dir inside the temp dir, so both go when the test ends.
+        Path data = temp.resolve("data");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 ServiceMain.class.getName(), "serve", "--data", data.toString(), "--port", "0")
                 .redirectErrorStream(true)
-                .redirectOutput(data.resolveSibling(data.getFileName() + "-serve.log").toFile())
+                .redirectOutput(temp.resolve("serve.log").toFile())
                 .start();
         List<CommitResult> acknowledged = new CopyOnWriteArrayList<>();
         VolumeName name = VolumeName.of("crash");
