@@ -67,7 +67,7 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
             if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
                 throw new ManifestException("invalid_entry", "Invalid symlink: its target must be non-empty and without NUL");
             }
-            int bytes = utf8Length(target);
+            int bytes = Utf8.length(target);
             if (bytes < 0) {
                 throw new ManifestException("invalid_entry", "Invalid symlink: its target is not valid Unicode "
                         + "(an unpaired surrogate has no UTF-8 form)");
@@ -85,27 +85,6 @@ public sealed interface Entry permits Entry.File, Entry.Directory, Entry.Symlink
 
     /** The one delete marker. */
     Deleted DELETED = new Deleted();
-
-    /** The UTF-8 length of {@code s}, or -1 if it holds an unpaired surrogate. */
-    private static int utf8Length(String s) {
-        int bytes = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return -1;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
-    }
 
     private static void checkMode(int mode) {
         if ((mode & ~MODE_MASK) != 0) {

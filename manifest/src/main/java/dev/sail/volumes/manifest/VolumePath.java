@@ -196,21 +196,9 @@ public record VolumePath(String value) implements Comparable<VolumePath> {
 
     /** UTF-8 length of {@code s}; unpaired surrogates have no UTF-8 form and are rejected. */
     private static int utf8Length(String s) {
-        int bytes = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw invalid(s, "it is not valid Unicode (an unpaired surrogate has no UTF-8 form)");
-            } else {
-                bytes += 3;
-            }
+        int bytes = Utf8.length(s);
+        if (bytes < 0) {
+            throw invalid(s, "it is not valid Unicode (an unpaired surrogate has no UTF-8 form)");
         }
         return bytes;
     }
