@@ -247,6 +247,7 @@ public final class HttpChunkTransfer implements ChunkTransfer {
             LOG.debug("Retrying the {} of chunk {} (attempt {} of {}): {}", what, chunk, i + 1, attempts, failure);
             try {
                 long jitter = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1);
+                // Backoff with jitter: a failing S3 gets breathing room, and retries of many chunks do not move in lockstep.
                 Thread.sleep(backoff.toMillis() + jitter);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -243,6 +243,7 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
 
     private static Duration pause(Duration backoff) {
         try {
+            // Backoff between retries of an idempotent request: an overloaded or restarting service needs time, not more load.
             Thread.sleep(backoff);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -68,6 +68,7 @@ final class FuseProcess implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new HarnessException(subject + " did not mount within " + READY_TIMEOUT.toSeconds() + " s: " + mount.logTail());
                 }
+                // Polling: the peer's mount shows up only in the kernel's mount table, which cannot notify us.
                 Thread.sleep(10);
             }
             success = true;

@@ -322,6 +322,7 @@ final class Testbed implements AutoCloseable {
                 throw new HarnessException("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
             }
             try {
+                // Polling: the conditions waited for live outside this JVM (S3 objects, mounts, processes).
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

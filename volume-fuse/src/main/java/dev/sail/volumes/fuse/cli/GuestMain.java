@@ -301,6 +301,7 @@ public final class GuestMain implements Callable<Integer> {
                             + " (daemon pid " + child.pid() + ", log " + log + ")");
                     return 0;
                 }
+                // Polling: readiness is another process's socket and the kernel's mount table; neither can notify us.
                 Thread.sleep(100);
             }
             child.destroy();

@@ -50,6 +50,7 @@ public final class JnrMount implements FuseMount {
                         + " with jnr-fuse: the kernel did not list the mount within " + MOUNT_TIMEOUT_MS / 1000 + " s");
             }
             try {
+                // Polling: jnr-fuse mounts on its own thread and gives no ready callback; the mount table tells.
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
