@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code benchmarks/run [--quick] [--out DIR] [--only W1,W2]}: runs every workload against ours, its
+ * {@code benchmarks/run [--quick] [--out DIR] [--only W1,W2] [--no-peers]}: runs every workload against ours, its
  * baseline and the peers, and writes {@code DIR/results.json}, {@code results.md} and
  * {@code results.png} (rewritten after each workload, so an interrupted run keeps what it measured).
  * Every mount, process and file it made is removed at the end, also on failure or Ctrl-C.
@@ -31,14 +31,16 @@ public final class BenchmarkMain {
         Path out = null;
         Scale scale = Scale.full();
         Set<String> only = Set.of();
+        boolean peers = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> scale = Scale.quick();
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--root" -> root = Path.of(value(args, ++i, "--root"));
                 case "--only" -> only = Set.copyOf(Arrays.asList(value(args, ++i, "--only").split(",")));
+                case "--no-peers" -> peers = false;
                 case "-h", "--help" -> {
-                    System.out.println("usage: benchmarks/run [--quick] [--out DIR] [--only " + String.join(",", names(workloads())) + "]");
+                    System.out.println("usage: benchmarks/run [--quick] [--out DIR] [--no-peers] [--only " + String.join(",", names(workloads())) + "]");
                     return;
                 }
                 default -> {
@@ -58,7 +60,7 @@ public final class BenchmarkMain {
             System.err.println("benchmarks/run: --only names no workload; choose from " + names(workloads()));
             System.exit(2);
         }
-        System.exit(run(scale, out, selected, String.join(" ", args).replace("--root " + root, "").strip()));
+        System.exit(run(scale, out, selected, peers, String.join(" ", args).replace("--root " + root, "").strip()));
     }
 
     private static String value(String[] args, int i, String option) {
@@ -77,13 +79,13 @@ public final class BenchmarkMain {
         return workloads.stream().map(Workload::name).toList();
     }
 
-    private static int run(Scale scale, Path out, List<Workload> workloads, String options) throws IOException {
+    private static int run(Scale scale, Path out, List<Workload> workloads, boolean peers, String options) throws IOException {
         Path work = Files.createTempDirectory("sail-bench-");
         Instant started = Instant.now();
         LOG.info("Benchmarks ({} run), results to {}, scratch in {}", scale.name(), out, work);
         Testbed bed;
         try {
-            bed = Testbed.start(scale, work);
+            bed = Testbed.start(scale, work, peers);
         } catch (RuntimeException e) {
             Shell.deleteTree(work);
             throw e;

@@ -73,8 +73,11 @@ final class Testbed implements AutoCloseable {
         this.peerProblems = peerProblems;
     }
 
-    /** Starts S3 and the service, and installs the peers that are missing (a peer that cannot be installed is only noted). */
-    static Testbed start(Scale scale, Path work) {
+    /**
+     * Starts S3 and the service, and installs the peers that are missing (a peer that cannot be installed
+     * is only noted). Without {@code peers}, every peer is reported as skipped, for quick profiling runs.
+     */
+    static Testbed start(Scale scale, Path work, boolean peers) {
         MeteredS3Server s3 = MeteredS3Server.start(scale.s3CapacityBytes());
         VolumeServer server = null;
         try {
@@ -85,9 +88,14 @@ final class Testbed implements AutoCloseable {
                     Optional.of(new S3Settings.StaticKey(s3.accessKey(), s3.secretKey())), Duration.ofHours(1), true);
             // GC only when a workload asks (after dropping its volumes), with no grace: nothing else writes here.
             server = VolumeServer.start(ServiceConfig.defaults(data).withGc(Duration.ZERO, Duration.ZERO).withPort(0).withS3(settings));
-            List<Peer> peers = List.of(new RclonePeer(s3), new S3fsPeer(s3));
-            Map<String, String> problems = Peer.install(peers);
-            return new Testbed(scale, work, s3, server, peers, problems);
+            List<Peer> all = List.of(new RclonePeer(s3), new S3fsPeer(s3));
+            Map<String, String> problems = new HashMap<>();
+            if (peers) {
+                problems.putAll(Peer.install(all));
+            } else {
+                all.forEach(peer -> problems.put(peer.name(), peer.name() + " skipped (--no-peers)"));
+            }
+            return new Testbed(scale, work, s3, server, all, problems);
         } catch (IOException e) {
             s3.close();
             throw new UncheckedIOException("Cannot create the service's data directory in " + work, e);
@@ -194,11 +202,16 @@ final class Testbed implements AutoCloseable {
         Path mountpoint = scratch.resolve("mnt");
         Path runDir = scratch.resolve("run");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx2g",
-                "-cp", System.getProperty("java.class.path"), DAEMON_MAIN,
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"));
+        // Extra daemon flags for profiling runs (for example a JFR recording), split on spaces.
+        String extra = System.getenv().getOrDefault("SAIL_BENCH_DAEMON_JAVA_OPTS", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DAEMON_MAIN,
                 "mount", "--volume=" + volume, "--create", "--state-dir=" + scratch.resolve("state"),
-                "--binding=" + binding, "--cache-size=16G", "--foreground", mountpoint.toString());
+                "--binding=" + binding, "--cache-size=16G", "--foreground", mountpoint.toString()));
         Map<String, String> env = Map.of(
                 "SAIL_VOLUME_URL", server.baseUrl().toString(),
                 "SAIL_API_KEY", server.defaultOrgKey(),
