@@ -3,6 +3,9 @@ package dev.sail.volumes.client;
 import dev.sail.volumes.chunking.ChunkId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -42,6 +45,27 @@ public interface ChunkTransfer extends AutoCloseable {
      * @throws IOException when the download fails after retries, or the bytes do not match the id
      */
     ByteBuffer download(PresignedUrl url) throws IOException;
+
+    /**
+     * Downloads one chunk into {@code target} (created, or truncated if it exists) and verifies that
+     * its bytes hash to {@code url.id()}; answers the chunk's size. The bytes need not pass through
+     * memory whole, so a large chunk costs no large buffer. When this throws, {@code target} holds
+     * nothing usable and the caller deletes it.
+     *
+     * @throws IOException when the download fails after retries, the bytes do not match the id, or
+     *                     {@code target} cannot be written
+     */
+    default long downloadTo(PresignedUrl url, Path target) throws IOException {
+        ByteBuffer bytes = download(url);
+        long size = bytes.remaining();
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        }
+        return size;
+    }
 
     @Override
     void close();

@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The transfer engine against a scripted HTTP server on 127.0.0.1: retries, refusals, verification, concurrency. */
 class HttpChunkTransferTest {
@@ -62,6 +65,10 @@ class HttpChunkTransferTest {
             String checksum = exchange.getRequestHeaders().getFirst("x-amz-checksum-sha256");
             if (checksum != null) {
                 receivedHeaders.put(key, checksum);
+            }
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type != null) {
+                receivedHeaders.put(key + " type", type);
             }
             AtomicInteger left = failuresLeft.get(key);
             if (left != null && left.getAndDecrement() > 0) {
@@ -112,6 +119,7 @@ class HttpChunkTransferTest {
         assertThat(new String(stored.get("/c5"), StandardCharsets.UTF_8)).isEqualTo("chunk 5");
         assertThat(done).hasSize(12);
         assertThat(receivedHeaders.get("/c3")).isEqualTo(id("chunk 3".getBytes(StandardCharsets.UTF_8)).base64());
+        assertThat(receivedHeaders.get("/c3 type")).as("bytes, not a form").isEqualTo("application/octet-stream");
         assertThat(maxInFlight.get()).as("3 transfers at once, never more").isEqualTo(3);
     }
 
@@ -183,6 +191,25 @@ class HttpChunkTransferTest {
         assertThatThrownBy(() -> transfer.download(url(bytes, "/bad", Map.of())))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("Chunk " + id(bytes) + " downloaded from 127.0.0.1 does not match its SHA-256");
+    }
+
+    @Test
+    void downloadsIntoAFileReplacingWhatItHeldAndRefusesBytesThatDoNotMatch(@TempDir Path dir) throws IOException {
+        byte[] bytes = new byte[600_000];
+        new java.util.Random(7).nextBytes(bytes);
+        stored.put("/file", bytes);
+        stored.put("/wrong", "not those bytes".getBytes(StandardCharsets.UTF_8));
+        failuresLeft.put("/file", new AtomicInteger(1));
+        Path target = dir.resolve("chunk");
+        Files.write(target, new byte[700_000]);
+
+        long size = transfer.downloadTo(url(bytes, "/file", Map.of()), target);
+
+        assertThat(size).isEqualTo(bytes.length);
+        assertThat(Files.readAllBytes(target)).as("the chunk, with nothing of the old file left").isEqualTo(bytes);
+        assertThatThrownBy(() -> transfer.downloadTo(url(bytes, "/wrong", Map.of()), dir.resolve("wrong")))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("Chunk " + id(bytes) + " downloaded from 127.0.0.1 does not match its SHA-256: the 15 bytes hash to");
     }
 
     private PresignedUrl url(byte[] bytes, String path, Map<String, String> headers) {

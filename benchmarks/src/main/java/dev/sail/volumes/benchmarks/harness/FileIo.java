@@ -8,9 +8,6 @@ import dev.sail.volumes.manifest.VolumePath;
 import dev.sail.volumes.manifest.Versioned;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The IO workloads, for each FUSE binding: {@code cold-read-throughput} (sequential dd of a file no
@@ -171,40 +165,20 @@ final class FileIo implements Workload {
         return ((Entry.File) versioned.entry()).chunks();
     }
 
-    /** Every chunk of the big file through presigned GETs, 8 in flight (the transfer engine's bound). */
+    /** Every chunk of the big file through presigned GETs by the raw client, 8 in flight (our engine's bound), hashes checked. */
     private static Figure parallelGets(Testbed bed, String volume, double mib) throws Exception {
         List<ChunkId> chunks = chunksOf(bed, volume, BIG);
         long start = System.nanoTime();
         List<PresignedUrl> urls = bed.service().downloadUrls(VolumeName.of(volume), chunks);
-        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
-            List<Future<Integer>> downloads = new ArrayList<>();
-            for (PresignedUrl url : urls) {
-                downloads.add(pool.submit(() -> bed.transfer().download(url).remaining()));
-            }
-            long bytes = 0;
-            for (Future<Integer> download : downloads) {
-                bytes += download.get();
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return Figure.of(bytes / (double) Scale.MIB / seconds, String.format(Locale.ROOT, "%d chunk GETs in %.2f s", urls.size(), seconds));
-        }
+        long bytes = RawTransfer.getAll(urls, 8);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return Figure.of(bytes / (double) Scale.MIB / seconds, String.format(Locale.ROOT, "%d raw chunk GETs in %.2f s", urls.size(), seconds));
     }
 
-    /** Milliseconds from sending one chunk GET to its first body byte (the URL is fetched beforehand). */
+    /** Milliseconds from sending one chunk GET (raw client) to its first body byte (the URL is fetched beforehand). */
     private static double firstByteOfGet(Testbed bed, String volume) throws Exception {
         List<ChunkId> chunks = chunksOf(bed, volume, FIRST_BYTE);
         PresignedUrl url = bed.service().downloadUrls(VolumeName.of(volume), chunks.subList(0, 1)).getFirst();
-        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(url.url()).GET();
-            url.headers().forEach(request::header);
-            long start = System.nanoTime();
-            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream body = response.body()) {
-                if (response.statusCode() != 200 || body.read() < 0) {
-                    throw new HarnessException("the chunk GET answered HTTP " + response.statusCode());
-                }
-                return (System.nanoTime() - start) / 1e6;
-            }
-        }
+        return RawTransfer.firstByte(url);
     }
 }

@@ -47,7 +47,24 @@ public final class ChunkCache implements AutoCloseable {
     /** Fetches one chunk's verified bytes. */
     @FunctionalInterface
     public interface Fetcher {
+        /** The chunk's verified bytes in memory (used when the disk cannot take them). */
         ByteBuffer fetch(ChunkId id) throws IOException;
+
+        /**
+         * Writes the chunk's verified bytes into {@code target} (created or truncated); answers their
+         * count. Implementations that can stream should: the default holds the whole chunk in memory.
+         */
+        default long fetchTo(ChunkId id, Path target) throws IOException {
+            ByteBuffer bytes = fetch(id);
+            long size = bytes.remaining();
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            }
+            return size;
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
@@ -59,6 +76,8 @@ public final class ChunkCache implements AutoCloseable {
     private final Fetcher fetcher;
     private final ExecutorService prefetchPool;
     private final Map<ChunkId, CompletableFuture<Source>> inFlight = new ConcurrentHashMap<>();
+    /** Chunks queued for prefetch or being prefetched, so a sequential reader does not queue one twice. */
+    private final Set<ChunkId> prefetching = ConcurrentHashMap.newKeySet();
     /** Access-ordered index of the cached chunks and their sizes; guarded by itself. */
     private final LinkedHashMap<ChunkId, Long> lru = new LinkedHashMap<>(256, 0.75f, true);
     /** Indexed chunks found on disk at startup whose bytes were not hashed yet; guarded by {@link #lru}. */
@@ -208,16 +227,22 @@ public final class ChunkCache implements AutoCloseable {
                 return;
             }
         }
-        if (inFlight.containsKey(id)) {
+        if (inFlight.containsKey(id) || !prefetching.add(id)) {
             return;
         }
-        prefetchPool.execute(() -> {
-            try {
-                obtain(id);
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("Prefetch of chunk {} failed: {}", id.abbreviated(), e.toString());
-            }
-        });
+        try {
+            prefetchPool.execute(() -> {
+                try {
+                    obtain(id);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("Prefetch of chunk {} failed: {}", id.abbreviated(), e.toString());
+                } finally {
+                    prefetching.remove(id);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            prefetching.remove(id); // closing: a prefetch is only ever a hint
+        }
     }
 
     /**
@@ -332,24 +357,22 @@ public final class ChunkCache implements AutoCloseable {
     }
 
     /**
-     * Fetches chunk {@code id} and publishes it as {@code file} (temporary file, then an atomic
-     * rename, so a crash never leaves a partial file under the chunk's name). When the disk cannot
-     * take it, answers the fetched bytes in memory.
+     * Fetches chunk {@code id} and publishes it as {@code file}: the download streams into a temporary
+     * file, verified as it arrives, then takes the chunk's name with an atomic rename, so a crash never
+     * leaves a partial file under the chunk's name. When the disk cannot take it, answers the fetched
+     * bytes in memory.
      */
     private Source fetchInto(ChunkId id, Path file) throws IOException {
-        ByteBuffer bytes = fetcher.fetch(id);
-        fetchedBytes.addAndGet(bytes.remaining());
-        Path temp = null;
-        boolean success = false;
+        Path temp;
         try {
             temp = Files.createTempFile(dir, "fetch-", ".tmp");
-            ByteBuffer toWrite = bytes.duplicate();
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                while (toWrite.hasRemaining()) {
-                    channel.write(toWrite);
-                }
-            }
-            long size = Files.size(temp);
+        } catch (IOException e) {
+            return fetchIntoMemory(id, e);
+        }
+        boolean success = false;
+        try {
+            long size = fetcher.fetchTo(id, temp);
+            fetchedBytes.addAndGet(size);
             synchronized (lru) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 unverified.remove(id);
@@ -358,16 +381,12 @@ public final class ChunkCache implements AutoCloseable {
             }
             success = true;
         } catch (IOException e) {
-            // A full disk (or a failing one): committed bytes must stay readable, so serve them from memory.
-            if (diskFullLogged.compareAndSet(false, true)) {
-                LOG.warn("Volume {}: cannot write chunk {} to the cache ({}); serving chunks from memory until the disk takes writes again",
-                        volume, id.abbreviated(), e.toString());
+            if (!isLocalDiskFailure(e)) {
+                throw e;
             }
-            Source.InMemory memory = new Source.InMemory(id, bytes, e);
-            lastInMemory = memory;
-            return memory;
+            return fetchIntoMemory(id, e);
         } finally {
-            if (!success && temp != null) {
+            if (!success) {
                 try {
                     Files.deleteIfExists(temp);
                 } catch (IOException e) {
@@ -379,6 +398,33 @@ public final class ChunkCache implements AutoCloseable {
         lastInMemory = null;
         evict();
         return new Source.OnDisk(file);
+    }
+
+    /** A full disk (or a failing one): committed bytes must stay readable, so they are served from memory. */
+    private Source fetchIntoMemory(ChunkId id, IOException cause) throws IOException {
+        if (diskFullLogged.compareAndSet(false, true)) {
+            LOG.warn("Volume {}: cannot write chunk {} to the cache ({}); serving chunks from memory until the disk takes writes again",
+                    volume, id.abbreviated(), cause.toString());
+        }
+        ByteBuffer bytes = fetcher.fetch(id);
+        fetchedBytes.addAndGet(bytes.remaining());
+        Source.InMemory memory = new Source.InMemory(id, bytes, cause);
+        lastInMemory = memory;
+        return memory;
+    }
+
+    /** Whether a fetch failed because the cache's own disk could not take the bytes (not the network, not S3). */
+    private static boolean isLocalDiskFailure(IOException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.nio.file.FileSystemException) {
+                return true;
+            }
+            String message = c.getMessage();
+            if (message != null && (message.contains("No space left") || message.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Drops least recently used chunks until the cache fits its limit (the newest entry always stays). */

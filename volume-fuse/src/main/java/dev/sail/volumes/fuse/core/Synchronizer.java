@@ -6,12 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sail.volumes.chunking.ChunkHasher;
 import dev.sail.volumes.chunking.ChunkId;
-import dev.sail.volumes.client.ChunkSpec;
-import dev.sail.volumes.client.ChunkTransfer;
 import dev.sail.volumes.client.CommitResult;
 import dev.sail.volumes.client.Page;
-import dev.sail.volumes.client.PresignedUrl;
-import dev.sail.volumes.client.UploadPlan;
 import dev.sail.volumes.client.VolumeInfo;
 import dev.sail.volumes.client.VolumeServiceException;
 import dev.sail.volumes.client.control.CommitReport;
@@ -25,17 +21,13 @@ import dev.sail.volumes.manifest.VolumePath;
 import dev.sail.volumes.manifest.Versioned;
 import dev.sail.volumes.manifest.WireCodec;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -44,10 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +59,6 @@ public final class Synchronizer {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Synchronizer.class);
-    private static final int PLAN_BATCH = 10_000;
     private static final int DELTA_PAGE = 1000;
     /** Past this many changed paths, a reload forgets every listing rather than pick out the stale ones. */
     private static final int DELTA_FORGET_ALL = 100_000;
@@ -95,10 +83,6 @@ public final class Synchronizer {
     private record FileSnap(FileNode node, FileNode.Snapshot state) {
     }
 
-    /** One dirty chunk to publish: its local id and length. */
-    private record DirtyChunk(long id, long length) {
-    }
-
     /**
      * Publishes the mount's changes as one commit and moves the base to it.
      *
@@ -113,7 +97,7 @@ public final class Synchronizer {
             long baseSeq;
             TreeMap<VolumePath, Local> entries = new TreeMap<>();
             Map<VolumePath, FileSnap> files = new HashMap<>();
-            Map<Long, DirtyChunk> dirtyChunks = new LinkedHashMap<>();
+            Map<Long, UploadPipeline.DirtyChunk> dirtyChunks = new LinkedHashMap<>();
             fs.ns.writeLock().lock();
             try {
                 baseSeq = fs.remote.baseSeq();
@@ -127,7 +111,7 @@ public final class Synchronizer {
                                     long length = fs.layout.range(i, node.size).length();
                                     fs.dirty.padTo(d.id(), length);
                                     fs.dirty.seal(d.id());
-                                    dirtyChunks.put(d.id(), new DirtyChunk(d.id(), length));
+                                    dirtyChunks.put(d.id(), new UploadPipeline.DirtyChunk(d.id(), length));
                                 }
                             }
                             files.put(e.getKey(), new FileSnap(node, node.snapshot()));
@@ -149,10 +133,12 @@ public final class Synchronizer {
     }
 
     private CommitReport publish(long baseSeq, TreeMap<VolumePath, Local> entries, Map<VolumePath, FileSnap> files,
-                                 Map<Long, DirtyChunk> dirtyChunks, Progress progress) throws IOException {
+                                 Map<Long, UploadPipeline.DirtyChunk> dirtyChunks, Progress progress) throws IOException {
         long started = System.nanoTime();
-        Map<Long, ChunkId> hashes = hash(dirtyChunks.values());
-        long hashed = System.nanoTime();
+        UploadPipeline pipeline = new UploadPipeline(fs.service, fs.volume, fs.transfer, fs.dirty::path, hashThreads, progress);
+        UploadPipeline.Outcome upload = pipeline.run(List.copyOf(dirtyChunks.values()));
+        Map<Long, ChunkId> hashes = upload.hashes();
+        long uploaded = System.nanoTime();
         List<Change> changes = new ArrayList<>();
         int reused = 0;
         for (Map.Entry<VolumePath, Local> e : entries.entrySet()) {
@@ -191,15 +177,10 @@ public final class Synchronizer {
             }
         }
 
-        // One chunk id may be the hash of several dirty chunks (equal bytes): upload it once.
-        Map<ChunkId, DirtyChunk> byId = new LinkedHashMap<>();
-        for (DirtyChunk chunk : dirtyChunks.values()) {
-            byId.putIfAbsent(hashes.get(chunk.id()), chunk);
-        }
+        int chunksUploaded = upload.chunksUploaded();
+        long bytesUploaded = upload.bytesUploaded();
+        reused += dirtyChunks.size() - chunksUploaded;
         long listed = System.nanoTime();
-        Upload upload = upload(byId, progress);
-        reused += dirtyChunks.size() - upload.chunks();
-        long uploaded = System.nanoTime();
 
         CommitProposal unkeyed = new CommitProposal(baseSeq, "pending", fs.mountId, changes);
         CommitProposal proposal = new CommitProposal(baseSeq, idempotencyKey(unkeyed), fs.mountId, changes);
@@ -212,24 +193,34 @@ public final class Synchronizer {
             }
             // Storage lost chunks the service had reported present: upload everything again, once.
             LOG.warn("Commit of volume '{}' found chunks missing in storage; uploading again", fs.volume);
-            Upload again = upload(byId, progress);
-            upload = new Upload(upload.chunks() + again.chunks(), upload.bytes() + again.bytes(), upload.timing() + ", again " + again.timing());
+            long[] again = pipeline.uploadAgain(upload.byId());
+            chunksUploaded += (int) again[0];
+            bytesUploaded += again[1];
             result = fs.service.commit(fs.volume, proposal);
         }
 
         long committed = System.nanoTime();
-        List<VolumePath> changed = delta(baseSeq, result.seq());
+        // When this commit is the only one since the base, what changed is exactly what it carried, and
+        // the kernel already saw all of it: the merge creates no implicit parent then (a local file's
+        // parent is in the overlay, so among the changes, or in the base, so still at the head), and a
+        // deleted directory's subtree is dropped with it. Otherwise the delta names the other mounts'
+        // changes too.
+        boolean onlyOurs = result.seq() == baseSeq + 1;
+        List<VolumePath> changed = onlyOurs ? changes.stream().map(Change::path).toList() : delta(baseSeq, result.seq());
         applyCommitted(result, entries, files, dirtyChunks, hashes, changed);
         long applied = System.nanoTime();
-        // Other mounts' commits since the base now show here.
-        fs.kernelCache().invalidate(changed == null ? List.of(VolumePath.ROOT) : changed);
+        if (!onlyOurs) {
+            // Other mounts' commits since the base now show here.
+            fs.kernelCache().invalidate(changed == null ? List.of(VolumePath.ROOT) : changed);
+        }
         List<String> overwritten = result.overwritten().stream().map(VolumePath::toString).toList();
         LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded; took {} ms"
-                        + " (hash {} ms, changes {} ms, plan and upload {} ms [{}], commit call {} ms, delta and apply {} ms)",
-                changes.size(), fs.volume, result.commit(), result.seq(), upload.chunks(), upload.bytes(), millis(applied - started),
-                millis(hashed - started), millis(listed - hashed), millis(uploaded - listed), upload.timing(), millis(committed - uploaded),
-                millis(applied - committed));
-        return new CommitReport(result.commit(), result.seq(), changes.size(), upload.bytes(), upload.chunks(), reused, overwritten);
+                        + " (hash and upload {} ms [hashed in {} ms, {} plan call(s) {} ms], changes {} ms, commit call {} ms,"
+                        + " delta and apply {} ms)",
+                changes.size(), fs.volume, result.commit(), result.seq(), chunksUploaded, bytesUploaded, millis(applied - started),
+                millis(uploaded - started), upload.hashMillis(), upload.planCalls(), upload.planMillis(), millis(listed - uploaded),
+                millis(committed - listed), millis(applied - committed));
+        return new CommitReport(result.commit(), result.seq(), changes.size(), bytesUploaded, chunksUploaded, reused, overwritten);
     }
 
     private static boolean liesBeneathNonDirectory(VolumePath path, Map<VolumePath, Local> entries) {
@@ -253,80 +244,8 @@ public final class Synchronizer {
         return false;
     }
 
-    private Map<Long, ChunkId> hash(Collection<DirtyChunk> chunks) throws IOException {
-        List<ChunkHasher.ChunkSource> sources = new ArrayList<>();
-        List<Long> ids = new ArrayList<>();
-        for (DirtyChunk chunk : chunks) {
-            Path file = fs.dirty.path(chunk.id());
-            ids.add(chunk.id());
-            sources.add(() -> {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                    return ChunkHasher.hash(channel, 0, chunk.length());
-                }
-            });
-        }
-        Map<Long, ChunkId> hashes = new HashMap<>();
-        if (sources.isEmpty()) {
-            return hashes;
-        }
-        try (ExecutorService pool = Executors.newFixedThreadPool(hashThreads, Thread.ofPlatform().daemon().name("commit-hash-", 0).factory())) {
-            List<ChunkId> result = ChunkHasher.hashAll(sources, pool);
-            for (int i = 0; i < ids.size(); i++) {
-                hashes.put(ids.get(i), result.get(i));
-            }
-        }
-        return hashes;
-    }
-
-    /** What went up, and how long the plan call and the PUTs took. */
-    private record Upload(int chunks, long bytes, String timing) {
-    }
-
     private static long millis(long nanos) {
         return nanos / 1_000_000;
-    }
-
-    /** Asks which chunks storage lacks and uploads those; answers how many chunks and bytes went up. */
-    private Upload upload(Map<ChunkId, DirtyChunk> chunks, Progress progress) throws IOException {
-        if (chunks.isEmpty()) {
-            return new Upload(0, 0, "nothing to upload");
-        }
-        List<ChunkSpec> specs = new ArrayList<>();
-        chunks.forEach((id, chunk) -> specs.add(new ChunkSpec(id, chunk.length())));
-        List<PresignedUrl> targets = new ArrayList<>();
-        long planStart = System.nanoTime();
-        for (int i = 0; i < specs.size(); i += PLAN_BATCH) {
-            UploadPlan plan = fs.service.planUploads(fs.volume, specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH)));
-            targets.addAll(plan.uploads());
-        }
-        List<ChunkTransfer.Upload> uploads = new ArrayList<>();
-        long total = 0;
-        for (PresignedUrl target : targets) {
-            DirtyChunk chunk = chunks.get(target.id());
-            if (chunk == null) {
-                throw new VolumeFuseException("The service asked for chunk " + target.id().abbreviated() + ", which this commit does not hold");
-            }
-            Path file = fs.dirty.path(chunk.id());
-            total += chunk.length();
-            uploads.add(new ChunkTransfer.Upload(target, chunk.length(), () -> ByteBuffer.wrap(Files.readAllBytes(file))));
-        }
-        long planned = System.nanoTime();
-        AtomicLong bytesDone = new AtomicLong();
-        AtomicInteger chunksDone = new AtomicInteger();
-        long bytesTotal = total;
-        int chunksTotal = uploads.size();
-        if (progress != null) {
-            progress.update(0, bytesTotal, 0, chunksTotal);
-        }
-        fs.transfer.uploadAll(uploads, (id, bytes) -> {
-            long b = bytesDone.addAndGet(bytes);
-            int c = chunksDone.incrementAndGet();
-            if (progress != null) {
-                progress.update(b, bytesTotal, c, chunksTotal);
-            }
-        });
-        return new Upload(uploads.size(), total, "plan " + millis(planned - planStart) + " ms for " + specs.size()
-                + " chunk(s), PUTs " + millis(System.nanoTime() - planned) + " ms for " + uploads.size());
     }
 
     /** A key that is the same for the same commit from the same mount, so a rerun after a lost answer is a replay. */
@@ -366,7 +285,7 @@ public final class Synchronizer {
     }
 
     private void applyCommitted(CommitResult result, Map<VolumePath, Local> entries, Map<VolumePath, FileSnap> files,
-                                Map<Long, DirtyChunk> dirtyChunks, Map<Long, ChunkId> hashes, List<VolumePath> changed) throws IOException {
+                                Map<Long, UploadPipeline.DirtyChunk> dirtyChunks, Map<Long, ChunkId> hashes, List<VolumePath> changed) throws IOException {
         fs.ns.writeLock().lock();
         try {
             VolumeFileSystem.Edit edit = new VolumeFileSystem.Edit();
@@ -404,7 +323,7 @@ public final class Synchronizer {
                 }
             }
             lastCommitted = List.copyOf(dirtyChunks.keySet());
-            for (DirtyChunk chunk : dirtyChunks.values()) {
+            for (UploadPipeline.DirtyChunk chunk : dirtyChunks.values()) {
                 ChunkId id = hashes.get(chunk.id());
                 fs.dirty.relocate(chunk.id(), fs.cache.pathOf(id));
                 fs.dirty.unseal(chunk.id());

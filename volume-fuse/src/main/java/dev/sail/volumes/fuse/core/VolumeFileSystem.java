@@ -101,30 +101,46 @@ public final class VolumeFileSystem implements AutoCloseable {
     /**
      * How a mount behaves.
      *
-     * @param cacheBytes     the most bytes the chunk cache keeps (dirty data does not count)
-     * @param prefetchChunks how many chunks a sequential read fetches ahead
-     * @param prefetchThreads how many prefetch downloads run at once
-     * @param uid            the owner every file reports (the daemon's user)
-     * @param gid            the group every file reports
+     * @param cacheBytes      the most bytes the chunk cache keeps (dirty data does not count)
+     * @param readAheadBytes  how far ahead a sequential reader's chunks are fetched, at most (0: no read-ahead);
+     *                        the window starts at one chunk and doubles as the reader keeps going
+     * @param prefetchThreads how many read-ahead downloads run at once
+     * @param uid             the owner every file reports (the daemon's user)
+     * @param gid             the group every file reports
      */
-    public record Settings(long cacheBytes, int prefetchChunks, int prefetchThreads, int uid, int gid) {
+    public record Settings(long cacheBytes, long readAheadBytes, int prefetchThreads, int uid, int gid) {
+        /** Read-ahead by default: 8 chunks of 8 MiB, enough to keep a fast link busy. */
+        public static final long DEFAULT_READ_AHEAD = 64L << 20;
+        /** Read-ahead downloads at once by default (the transfer engine bounds downloads too). */
+        public static final int DEFAULT_PREFETCH_THREADS = 8;
+
         public Settings {
-            if (cacheBytes <= 0 || prefetchChunks < 0 || prefetchThreads <= 0) {
-                throw new IllegalArgumentException("Invalid mount settings: cache " + cacheBytes + " bytes, prefetch "
-                        + prefetchChunks + " chunks on " + prefetchThreads + " threads");
+            if (cacheBytes <= 0 || readAheadBytes < 0 || prefetchThreads <= 0) {
+                throw new IllegalArgumentException("Invalid mount settings: cache " + cacheBytes + " bytes, read-ahead "
+                        + readAheadBytes + " bytes on " + prefetchThreads + " threads");
             }
         }
 
         public static Settings defaults() {
-            return new Settings(10L << 30, 2, 4, 0, 0);
+            return new Settings(10L << 30, DEFAULT_READ_AHEAD, DEFAULT_PREFETCH_THREADS, 0, 0);
         }
     }
 
-    /** One open file: its node, and where the last read ended (to spot sequential reads). */
+    /**
+     * How far from the last read's end a read may start and still count as sequential: the kernel
+     * splits a large read into requests that reach the daemon concurrently, a little out of order.
+     */
+    private static final long SEQUENTIAL_SLACK = 4L << 20;
+
+    /** One open file: its node, and the state of its reader's read-ahead. */
     private static final class Handle {
         final FileNode node;
         final int flags;
         volatile long lastReadEnd = -1;
+        /** Chunks the read-ahead covers now; grows while the reader stays sequential. */
+        volatile int window = 1;
+        /** The chunk the last read ended in, to grow the window once per chunk crossed. */
+        volatile int lastChunk = -1;
 
         Handle(FileNode node, int flags) {
             this.node = node;
@@ -185,7 +201,18 @@ public final class VolumeFileSystem implements AutoCloseable {
         this.downloadUrls = new DownloadUrls(service, volume);
         this.remote = new RemoteTree(service, volume, baseSeq, downloadUrls::hint);
         this.dirty = new DirtyChunks(stateDir.resolve("dirty"));
-        this.cache = new ChunkCache(volume.value(), stateDir.resolve("cache"), settings.cacheBytes(), settings.prefetchThreads(), this::fetch);
+        this.cache = new ChunkCache(volume.value(), stateDir.resolve("cache"), settings.cacheBytes(), settings.prefetchThreads(),
+                new ChunkCache.Fetcher() {
+                    @Override
+                    public ByteBuffer fetch(ChunkId id) throws IOException {
+                        return transfer.download(downloadUrl(id));
+                    }
+
+                    @Override
+                    public long fetchTo(ChunkId id, Path target) throws IOException {
+                        return transfer.downloadTo(downloadUrl(id), target);
+                    }
+                });
 
         Set<Long> referenced = new HashSet<>();
         saved.forEach((key, value) -> {
@@ -536,21 +563,23 @@ public final class VolumeFileSystem implements AutoCloseable {
         FileNode node = handle.node;
         List<ChunkRef> refs;
         int first;
+        int last;
         int count;
-        List<ChunkRef> ahead;
+        List<ChunkRef> ahead = List.of();
+        boolean sequential = offset == 0 || (handle.lastReadEnd >= 0 && Math.abs(offset - handle.lastReadEnd) <= SEQUENTIAL_SLACK);
         synchronized (node) {
             if (offset >= node.size || size <= 0) {
                 return 0;
             }
             count = (int) Math.min(size, node.size - offset);
             first = layout.indexOf(offset);
-            int last = layout.indexOf(offset + count - 1);
+            last = layout.indexOf(offset + count - 1);
             refs = List.copyOf(node.chunks.subList(first, last + 1));
-            int aheadEnd = Math.min(node.chunks.size(), last + 1 + settings.prefetchChunks());
-            ahead = List.copyOf(node.chunks.subList(last + 1, aheadEnd));
+            if (sequential && settings.readAheadBytes() > 0) {
+                ahead = List.copyOf(node.chunks.subList(last + 1, readAheadEnd(node, handle, last)));
+            }
         }
-        boolean sequential = handle.lastReadEnd == offset || offset == 0;
-        if (sequential) {
+        if (!ahead.isEmpty()) {
             List<ChunkId> next = new ArrayList<>();
             for (ChunkRef ref : ahead) {
                 if (ref instanceof ChunkRef.Clean clean) {
@@ -576,6 +605,26 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         handle.lastReadEnd = offset + count;
         return count;
+    }
+
+    /**
+     * The end (exclusive chunk index) of the read-ahead after chunk {@code last}: the handle's window
+     * of chunks, doubled each time the reader moves into a new chunk, and never more than the
+     * read-ahead's bytes. Starting small keeps a first read's own chunk from sharing the link with
+     * many others. Caller holds the node's monitor.
+     */
+    private int readAheadEnd(FileNode node, Handle handle, int last) {
+        if (handle.lastChunk >= 0 && last > handle.lastChunk) {
+            handle.window = Math.min(handle.window * 2, 1 << 16);
+        }
+        handle.lastChunk = last;
+        long bytes = 0;
+        int end = last + 1;
+        while (end < node.chunks.size() && end - last <= handle.window && bytes < settings.readAheadBytes()) {
+            bytes += layout.capacity(end);
+            end++;
+        }
+        return end;
     }
 
     /** Writes {@code size} bytes of {@code src} at {@code offset}; answers the count. */
@@ -1169,8 +1218,8 @@ public final class VolumeFileSystem implements AutoCloseable {
 
     // ---- chunk bytes -------------------------------------------------------------------------
 
-    private ByteBuffer fetch(ChunkId id) throws IOException {
-        return transfer.download(downloadUrls.urlFor(id, cached -> Files.exists(cache.pathOf(cached))));
+    private dev.sail.volumes.client.PresignedUrl downloadUrl(ChunkId id) throws IOException {
+        return downloadUrls.urlFor(id, cached -> Files.exists(cache.pathOf(cached)));
     }
 
     static long now() {

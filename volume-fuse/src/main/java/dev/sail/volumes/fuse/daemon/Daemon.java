@@ -129,7 +129,8 @@ public final class Daemon implements AutoCloseable {
         boolean success = false;
         try {
             fs = VolumeFileSystem.open(service, transfer, info, store, config.stateDir(),
-                    new VolumeFileSystem.Settings(config.cacheBytes(), 2, 4, uid(), gid()));
+                    new VolumeFileSystem.Settings(config.cacheBytes(), VolumeFileSystem.Settings.DEFAULT_READ_AHEAD,
+                            VolumeFileSystem.Settings.DEFAULT_PREFETCH_THREADS, uid(), gid()));
             daemon = new Daemon(config, store, fs);
             daemon.mount = switch (config.binding()) {
                 case "jnr" -> JnrMount.mount(fs, daemon.calls, mountpoint, uid(), gid());

@@ -48,7 +48,7 @@ class VolumeFileSystemTest {
         Path stateDir = temp.resolve(name);
         var info = remote.service().createVolumeIfMissing(VOLUME);
         VolumeFileSystem fs = VolumeFileSystem.open(remote.service(), remote.transfer(), info, store, stateDir,
-                new VolumeFileSystem.Settings(64L << 20, 2, 2, 0, 0));
+                new VolumeFileSystem.Settings(64L << 20, 16L << 20, 2, 0, 0));
         toClose.add(fs);
         return new Mount(fs, new Synchronizer(fs), store, stateDir);
     }
@@ -481,12 +481,15 @@ class VolumeFileSystemTest {
         var info = remote.service().createVolumeIfMissing(VOLUME);
         byte[] data = random(100_000, 8);
         VolumeFileSystem[] fs = new VolumeFileSystem[1];
+        java.util.concurrent.atomic.AtomicBoolean meddled = new java.util.concurrent.atomic.AtomicBoolean();
         ChunkTransfer meddling = new ChunkTransfer() {
             @Override
             public void uploadAll(List<Upload> uploads, Progress progress) throws IOException {
-                // Another process writes while the commit uploads.
-                writeAt(fs[0], "/f", 10, new byte[] {7});
-                fs[0].rename("/g", "/h", 0);
+                // Another process writes while the commit uploads (its first batch).
+                if (meddled.compareAndSet(false, true)) {
+                    writeAt(fs[0], "/f", 10, new byte[] {7});
+                    fs[0].rename("/g", "/h", 0);
+                }
                 remote.transfer().uploadAll(uploads, progress);
             }
 
