@@ -134,8 +134,8 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
         return page(answer, "changes");
     }
 
-    @Override
-    public UploadPlan planUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+    /** {@code {"chunks":[{"id","size"}...]}}, each chunk once. */
+    private static ObjectNode chunkList(Collection<ChunkSpec> chunks) {
         ObjectNode body = NODES.objectNode();
         ArrayNode list = body.putArray("chunks");
         Set<ChunkId> seen = new HashSet<>();
@@ -144,7 +144,12 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
                 list.addObject().put("id", chunk.id().toString()).put("size", chunk.size());
             }
         }
-        JsonNode answer = send("POST", volumePath(volume) + "/uploads", body, Retry.YES);
+        return body;
+    }
+
+    @Override
+    public UploadPlan planUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+        JsonNode answer = send("POST", volumePath(volume) + "/uploads", chunkList(chunks), Retry.YES);
         List<PresignedUrl> uploads = new ArrayList<>();
         for (JsonNode upload : answer.path("uploads")) {
             uploads.add(presigned(upload));
@@ -154,6 +159,16 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
             present.add(ChunkId.ofHex(id.asText()));
         }
         return new UploadPlan(uploads, present);
+    }
+
+    @Override
+    public Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+        JsonNode answer = send("POST", volumePath(volume) + "/uploads/verify", chunkList(chunks), Retry.YES);
+        Set<ChunkId> verified = new HashSet<>();
+        for (JsonNode id : answer.path("verified")) {
+            verified.add(ChunkId.ofHex(id.asText()));
+        }
+        return verified;
     }
 
     @Override

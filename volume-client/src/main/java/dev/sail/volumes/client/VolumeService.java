@@ -7,6 +7,7 @@ import dev.sail.volumes.manifest.VolumePath;
 import dev.sail.volumes.manifest.Versioned;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -49,6 +50,13 @@ public interface VolumeService {
 
     /** Asks which of {@code chunks} the org lacks; answers a presigned PUT for each of those. */
     UploadPlan planUploads(VolumeName volume, Collection<ChunkSpec> chunks);
+
+    /**
+     * Reports chunks just uploaded, before the commit that names them: the service checks that storage
+     * holds them and remembers it, so the commit need not check them again. Answers the chunks the org
+     * now holds. Optional: a commit checks whatever was not verified this way.
+     */
+    Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks);
 
     /** Publishes a commit; a retry with the same idempotency key answers the first result. */
     CommitResult commit(VolumeName volume, CommitProposal proposal);

@@ -15,6 +15,8 @@ public final class ServiceMetrics {
     private final Counter bytesReferenced = Counter.builder("sail_commit_bytes_referenced").description("Bytes of the files written by commits").baseUnit("bytes").register(registry);
     private final Counter chunksUploaded = Counter.builder("sail_chunks_upload_urls").description("Chunks the org lacked: a presigned PUT was handed out").register(registry);
     private final Counter chunksReused = Counter.builder("sail_chunks_reused").description("Chunks the org already held: no upload needed").register(registry);
+    private final Counter uploadsVerified = Counter.builder("sail_uploads_verified").description("Uploaded chunks found in storage and registered before their commit").register(registry);
+    private final Counter uploadsNotFound = Counter.builder("sail_uploads_not_found").description("Chunks a client reported uploaded that storage did not hold (yet)").register(registry);
     private final Counter gcRuns = Counter.builder("sail_gc_runs").description("Garbage collection passes").register(registry);
     private final Counter gcChunks = Counter.builder("sail_gc_chunks_deleted").description("Chunks deleted by garbage collection").register(registry);
     private final Counter gcBytes = Counter.builder("sail_gc_bytes_deleted").description("Bytes deleted by garbage collection").baseUnit("bytes").register(registry);
@@ -32,6 +34,11 @@ public final class ServiceMetrics {
     public void uploadPlan(int missing, int present) {
         chunksUploaded.increment(missing);
         chunksReused.increment(present);
+    }
+
+    public void uploadsVerified(int found, int notFound) {
+        uploadsVerified.increment(found);
+        uploadsNotFound.increment(notFound);
     }
 
     public void gc(long chunks, long bytes) {

@@ -31,11 +31,13 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -294,6 +296,48 @@ public final class VolumeOperations {
         List<ChunkId> present = claimed.stream().map(ChunkRecord::id).toList();
         metrics.uploadPlan(uploads.size(), present.size());
         return new UploadPlan(uploads, present, storage.presignExpiry());
+    }
+
+    /**
+     * Checks chunks a client has just uploaded, before it commits: each one the org does not hold yet is
+     * looked up in storage (HEAD) and, when there with the expected size, registered, so that the commit
+     * that follows need not check it again. Answers the chunks now held; the others are simply not held
+     * (a commit naming them fails with {@code missing_chunks} unless they arrive meanwhile). Clients call
+     * this while the rest of their upload runs, which takes the checks off the commit's critical path.
+     */
+    public Set<ChunkId> verifyUploads(Org org, VolumeName name, Map<ChunkId, Long> chunks) {
+        loadVolume(org, name);
+        checkChunkCount(chunks.size());
+        Set<ChunkId> held = new LinkedHashSet<>();
+        // Under the chunk lock, like a commit: GC cannot delete a chunk between its HEAD and its registration.
+        chunkLock.readLock().lock();
+        try {
+            List<ChunkId> unknown = new ArrayList<>();
+            for (Map.Entry<ChunkId, Long> chunk : chunks.entrySet()) {
+                Optional<ChunkRecord> known = store.findChunk(org.id(), chunk.getKey());
+                if (known.isPresent()) {
+                    checkSize(chunk.getKey(), known.get().size(), chunk.getValue());
+                    held.add(chunk.getKey());
+                } else {
+                    unknown.add(chunk.getKey());
+                }
+            }
+            Map<ChunkId, OptionalLong> stored = headAll(org, unknown);
+            Instant now = clock.instant();
+            List<ChunkRecord> verified = new ArrayList<>();
+            for (ChunkId id : unknown) {
+                OptionalLong size = stored.getOrDefault(id, OptionalLong.empty());
+                if (size.isPresent() && size.getAsLong() == chunks.get(id)) {
+                    verified.add(new ChunkRecord(id, size.getAsLong(), now));
+                    held.add(id);
+                }
+            }
+            store.putChunks(org.id(), verified);
+            metrics.uploadsVerified(verified.size(), unknown.size() - verified.size());
+        } finally {
+            chunkLock.readLock().unlock();
+        }
+        return held;
     }
 
     /** Presigned GETs, only for chunks this volume's history references; 404 {@code unknown_chunk} otherwise. */

@@ -74,6 +74,38 @@ class CommitIT {
     }
 
     @Test
+    void uploadsReportedBeforeTheCommitAreCheckedInStorageAndOnlyThoseHeldCount() {
+        HttpVolumeService client = service.client();
+        VolumeName name = VolumeName.of("verify");
+        client.createVolumeIfMissing(name);
+        byte[] a = bytes("uploaded chunk");
+        byte[] b = bytes("chunk never uploaded");
+        List<ChunkSpec> specs = List.of(new ChunkSpec(RunningService.idOf(a), a.length), new ChunkSpec(RunningService.idOf(b), b.length));
+        UploadPlan plan = client.planUploads(name, specs);
+        PresignedUrl urlA = plan.uploads().stream().filter(u -> u.id().equals(RunningService.idOf(a))).findFirst().orElseThrow();
+        assertThat(service.put(urlA, a)).isEqualTo(200);
+
+        assertThat(client.verifyUploads(name, specs)).as("a is in storage, b is not").containsExactly(RunningService.idOf(a));
+        assertThatThrownBy(() -> client.verifyUploads(name, List.of(new ChunkSpec(RunningService.idOf(a), a.length + 1))))
+                .as("the right id with the wrong size")
+                .isInstanceOfSatisfying(VolumeServiceException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("holds 14 bytes, the request says 15");
+
+        // Another org learns nothing of this org's chunk by reporting it.
+        RunningService.Response created = service.call("POST", "/v1/admin/orgs", service.server.adminKey(), "{\"name\":\"verify-prober\"}");
+        HttpVolumeService other = service.client(created.body().path("apiKey").asText());
+        other.createVolumeIfMissing(VolumeName.of("probe"));
+        assertThat(other.verifyUploads(VolumeName.of("probe"), specs)).isEmpty();
+
+        List<Change> changes = List.of(
+                new Change(VolumePath.of("a"), new Entry.File(a.length, 0644, 0, List.of(RunningService.idOf(a)))),
+                new Change(VolumePath.of("b"), new Entry.File(b.length, 0644, 0, List.of(RunningService.idOf(b)))));
+        assertThatThrownBy(() -> client.commit(name, new CommitProposal(0, "v", "m", changes)))
+                .isInstanceOfSatisfying(MissingChunksException.class, e -> assertThat(e.chunks()).containsExactly(RunningService.idOf(b)));
+        assertThat(client.commit(name, new CommitProposal(0, "v2", "m", changes.subList(0, 1))).seq()).isEqualTo(1);
+    }
+
+    @Test
     void aRerunAfterAPartialUploadIsOfferedOnlyWhatIsStillMissing() {
         HttpVolumeService client = service.client();
         VolumeName name = VolumeName.of("rerun");

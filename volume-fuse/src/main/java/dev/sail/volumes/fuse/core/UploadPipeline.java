@@ -36,7 +36,9 @@ import java.util.function.LongFunction;
  * hashed in parallel, and whatever has been hashed is planned with the service (one round trip per
  * batch) and starts uploading at once, while the rest is still being hashed. Hashing is far faster
  * than uploading, so the upload starts after the first chunk's hash rather than after the last one's.
- * A chunk whose bytes equal another's is uploaded once.
+ * A chunk whose bytes equal another's is uploaded once. Finished uploads are reported to the service
+ * as they finish ({@link UploadVerifier}), so it checks them in storage while the rest still uploads
+ * instead of during the commit call.
  *
  * <p>One instance runs one commit's upload; not thread-safe.
  */
@@ -63,6 +65,7 @@ final class UploadPipeline {
     private final AtomicInteger chunksDone = new AtomicInteger();
     private final AtomicLong bytesTotal = new AtomicLong();
     private final AtomicInteger chunksTotal = new AtomicInteger();
+    private UploadVerifier verifier;
 
     /**
      * @param files       where each dirty chunk's bytes are, by local id
@@ -97,8 +100,10 @@ final class UploadPipeline {
         int planCalls = 0;
         List<Future<?>> uploads = new ArrayList<>();
         IOException failure = null;
-        try (ExecutorService hashPool = Executors.newFixedThreadPool(hashThreads, Thread.ofPlatform().daemon().name("commit-hash-", 0).factory());
+        try (UploadVerifier reports = new UploadVerifier(service, volume);
+             ExecutorService hashPool = Executors.newFixedThreadPool(hashThreads, Thread.ofPlatform().daemon().name("commit-hash-", 0).factory());
              ExecutorService uploaders = Executors.newVirtualThreadPerTaskExecutor()) {
+            verifier = reports;
             CompletionService<Map.Entry<DirtyChunk, ChunkId>> hashing = new ExecutorCompletionService<>(hashPool);
             for (DirtyChunk chunk : chunks) {
                 hashing.submit(() -> Map.entry(chunk, hash(chunk)));
@@ -145,6 +150,8 @@ final class UploadPipeline {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while hashing the commit's chunks", e);
+        } finally {
+            verifier = null; // closed: a rerun's uploads are checked by the commit
         }
         if (failure != null) {
             throw failure;
@@ -197,6 +204,9 @@ final class UploadPipeline {
     }
 
     private void chunkDone(ChunkId id, long bytes) {
+        if (verifier != null) {
+            verifier.uploaded(new ChunkSpec(id, bytes));
+        }
         bytesDone.addAndGet(bytes);
         chunksDone.incrementAndGet();
         report(bytesTotal.get(), chunksTotal.get());

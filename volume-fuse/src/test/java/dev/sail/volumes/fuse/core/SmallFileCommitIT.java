@@ -46,7 +46,9 @@ class SmallFileCommitIT {
                 }
                 long startCommit = System.nanoTime();
                 long cpuBefore = LargeFileIT.cpuNanos();
+                service.s3().resetCounters();
                 CommitReport report = new Synchronizer(fs).commit(null);
+                long heads = service.s3().counters().headRequests();
                 long end = System.nanoTime();
                 long cpu = LargeFileIT.cpuNanos() - cpuBefore;
 
@@ -56,6 +58,8 @@ class SmallFileCommitIT {
                         (startCommit - startWrite) / 1e9, commitSeconds, files / commitSeconds, report.chunksUploaded(), cpu / 1e9);
                 assertThat(report.filesChanged()).isEqualTo(files + 1);
                 assertThat(report.chunksUploaded()).isEqualTo(files);
+                assertThat(heads).as("each new chunk is checked in storage once: reported as uploaded, not again at the commit")
+                        .isEqualTo(files);
             }
             VolumeInfo head = service.client().findVolume(VolumeName.of("small-files")).orElseThrow();
             try (VolumeFileSystem other = VolumeFileSystem.open(service.client(), service.transfer(), head, new InMemoryLocalStore(),

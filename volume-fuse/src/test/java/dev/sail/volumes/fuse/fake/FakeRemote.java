@@ -218,6 +218,20 @@ public final class FakeRemote {
         }
 
         @Override
+        public Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+            synchronized (FakeRemote.this) {
+                check();
+                Set<ChunkId> held = new HashSet<>();
+                for (ChunkSpec spec : chunks) {
+                    if (storage.containsKey(spec.id())) {
+                        held.add(spec.id());
+                    }
+                }
+                return held;
+            }
+        }
+
+        @Override
         public CommitResult commit(VolumeName volume, CommitProposal proposal) {
             synchronized (FakeRemote.this) {
                 check();

@@ -128,18 +128,7 @@ public final class ApiServer implements AutoCloseable {
         });
 
         r.post("/v1/volumes/{name}/uploads", ctx -> {
-            ObjectNode body = body(ctx, "upload request");
-            WireCodec.onlyFields(body, "upload request", Set.of("chunks"));
-            Map<ChunkId, Long> chunks = new LinkedHashMap<>();
-            for (JsonNode item : WireCodec.array(body, "chunks")) {
-                ObjectNode chunk = WireCodec.object(item, "chunk");
-                WireCodec.onlyFields(chunk, "chunk", Set.of("id", "size"));
-                long size = WireCodec.longField(chunk, "size");
-                if (size <= 0) {
-                    throw new ServiceException(400, "invalid_chunk", "Invalid chunk size " + size + ": a chunk has at least one byte");
-                }
-                chunks.put(WireCodec.chunkId(chunk.get("id")), size);
-            }
+            Map<ChunkId, Long> chunks = chunkSizes(body(ctx, "upload request"), "upload request");
             VolumeOperations.UploadPlan plan = operations.planUploads(org(ctx), volumeName(ctx), chunks);
             ObjectNode answer = NODES.objectNode();
             ArrayNode uploads = answer.putArray("uploads");
@@ -147,6 +136,16 @@ public final class ApiServer implements AutoCloseable {
             ArrayNode present = answer.putArray("present");
             plan.present().forEach(id -> present.add(id.toString()));
             answer.put("expiresInSeconds", plan.expiresIn().toSeconds());
+            ok(ctx, answer);
+        });
+        r.post("/v1/volumes/{name}/uploads/verify", ctx -> {
+            Map<ChunkId, Long> chunks = chunkSizes(body(ctx, "verify request"), "verify request");
+            Set<ChunkId> held = operations.verifyUploads(org(ctx), volumeName(ctx), chunks);
+            ObjectNode answer = NODES.objectNode();
+            ArrayNode verified = answer.putArray("verified");
+            held.forEach(id -> verified.add(id.toString()));
+            ArrayNode missing = answer.putArray("missing");
+            chunks.keySet().stream().filter(id -> !held.contains(id)).forEach(id -> missing.add(id.toString()));
             ok(ctx, answer);
         });
         r.post("/v1/volumes/{name}/commits", ctx -> {
@@ -353,6 +352,22 @@ public final class ApiServer implements AutoCloseable {
 
     private static JsonNode parse(Context ctx) {
         return WireCodec.parse(ctx.bodyAsBytes());
+    }
+
+    /** The {@code chunks} of an upload or verify request: ids and sizes, each chunk at least one byte. */
+    private static Map<ChunkId, Long> chunkSizes(ObjectNode body, String what) {
+        WireCodec.onlyFields(body, what, Set.of("chunks"));
+        Map<ChunkId, Long> chunks = new LinkedHashMap<>();
+        for (JsonNode item : WireCodec.array(body, "chunks")) {
+            ObjectNode chunk = WireCodec.object(item, "chunk");
+            WireCodec.onlyFields(chunk, "chunk", Set.of("id", "size"));
+            long size = WireCodec.longField(chunk, "size");
+            if (size <= 0) {
+                throw new ServiceException(400, "invalid_chunk", "Invalid chunk size " + size + ": a chunk has at least one byte");
+            }
+            chunks.put(WireCodec.chunkId(chunk.get("id")), size);
+        }
+        return chunks;
     }
 
     private static ObjectNode body(Context ctx, String what) {

@@ -3,10 +3,10 @@ package dev.sail.volumes.service.storage;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.service.ServiceException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -30,8 +30,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@link ChunkStorage} on any S3 API (AWS, MinIO, S3Proxy) through the AWS SDK v2. AWS exceptions are
  * translated here and go no further. URLs are presigned by {@link SigV4Presigner}; the HEADs that
  * check chunks (one per new chunk of every commit, the hot path) are presigned too and sent with the
- * JDK's HTTP client, because the SDK's request pipeline costs more CPU than the request. Thread-safe;
- * {@link #close()} closes both clients.
+ * JDK's {@link HttpURLConnection}, because the SDK's request pipeline (and {@code java.net.http}'s) costs
+ * more CPU than the request. Connections are kept alive; the JDK keeps {@code http.maxConnections} idle
+ * ones per host, 5 unless set, so this class raises that to 64 when nothing set it before.
+ * Thread-safe; {@link #close()} closes the SDK's client.
  */
 public final class S3ChunkStorage implements ChunkStorage {
     private static final String CHECKSUM_HEADER = "x-amz-checksum-sha256";
@@ -40,10 +42,15 @@ public final class S3ChunkStorage implements ChunkStorage {
     private static final Duration HEAD_URL_EXPIRY = Duration.ofMinutes(1);
     private static final int HEAD_ATTEMPTS = 3;
 
+    static {
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", "64");
+        }
+    }
+
     private final S3Settings settings;
     private final S3Client client;
     private final SigV4Presigner presigner;
-    private final HttpClient http;
 
     public S3ChunkStorage(S3Settings settings) {
         this.settings = settings;
@@ -60,7 +67,6 @@ public final class S3ChunkStorage implements ChunkStorage {
         settings.endpoint().ifPresent(clientBuilder::endpointOverride);
         this.client = clientBuilder.build();
         this.presigner = new SigV4Presigner(objectBase(client, settings.bucket()), settings.region(), credentials, Clock.systemUTC());
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     /**
@@ -130,16 +136,21 @@ public final class S3ChunkStorage implements ChunkStorage {
     public OptionalLong sizeOf(String orgId, ChunkId id) {
         String what = "check chunk " + id.abbreviated();
         for (int attempt = 1; ; attempt++) {
-            HttpRequest request = HttpRequest.newBuilder(presigner.presign("HEAD", ChunkStorage.key(orgId, id), HEAD_URL_EXPIRY, Map.of()))
-                    .method("HEAD", HttpRequest.BodyPublishers.noBody())
-                    .timeout(Duration.ofSeconds(30))
-                    .build();
+            URI url = presigner.presign("HEAD", ChunkStorage.key(orgId, id), HEAD_URL_EXPIRY, Map.of());
             try {
-                HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-                int status = response.statusCode();
+                HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
+                connection.setRequestMethod("HEAD");
+                connection.setConnectTimeout(10_000);
+                connection.setReadTimeout(30_000);
+                connection.setUseCaches(false);
+                int status = connection.getResponseCode();
+                long length = connection.getContentLengthLong();
+                release(connection, status);
                 if (status == 200) {
-                    return OptionalLong.of(response.headers().firstValueAsLong("content-length").orElseThrow(() ->
-                            unavailable(what, new IllegalStateException("HEAD answered 200 without Content-Length"))));
+                    if (length < 0) {
+                        throw unavailable(what, new IllegalStateException("HEAD answered 200 without Content-Length"));
+                    }
+                    return OptionalLong.of(length);
                 }
                 if (status == 404) {
                     return OptionalLong.empty();
@@ -152,9 +163,15 @@ public final class S3ChunkStorage implements ChunkStorage {
                 if (attempt == HEAD_ATTEMPTS) {
                     throw headFailure(what, e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ServiceException(503, "storage_unavailable", "Interrupted while trying to " + what, e);
+            }
+        }
+    }
+
+    /** Hands a finished HEAD's connection back to the keep-alive cache (a HEAD has no body to read). */
+    private static void release(HttpURLConnection connection, int status) throws IOException {
+        try (InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            if (body != null) {
+                body.transferTo(java.io.OutputStream.nullOutputStream());
             }
         }
     }
@@ -188,7 +205,6 @@ public final class S3ChunkStorage implements ChunkStorage {
 
     @Override
     public void close() {
-        http.close();
         client.close();
     }
 
