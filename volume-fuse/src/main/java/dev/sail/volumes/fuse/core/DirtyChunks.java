@@ -134,13 +134,12 @@ final class DirtyChunks {
         }
     }
 
-    /** Forces chunk {@code id}'s bytes to the disk. */
+    /** Forces chunk {@code id}'s bytes (and its length) to the disk; its times need not be (fdatasync). */
     void force(long id) throws IOException {
-        Path file = path(id);
-        if (Files.exists(file)) {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
+        try (FileChannel channel = FileChannel.open(path(id), StandardOpenOption.WRITE)) {
+            channel.force(false);
+        } catch (NoSuchFileException e) {
+            // Never written: a hole, nothing to force.
         }
     }
 

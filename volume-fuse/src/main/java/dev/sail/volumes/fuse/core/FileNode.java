@@ -22,6 +22,8 @@ final class FileNode {
     final ArrayList<ChunkRef> chunks;
     /** Bumped by every change, so a commit can tell whether a file changed while it was uploading. */
     long stamp;
+    /** The {@link #stamp} the local state last recorded, so that a flush or a close with nothing new writes nothing. */
+    long persistedStamp = -1;
     int openCount;
     /**
      * Set when a reload discarded the node (its changes went to a stash, or the published version it

@@ -22,6 +22,11 @@ public final class InMemoryLocalStore implements LocalStore {
         puts.forEach((k, v) -> data.put(k, v.clone()));
     }
 
+    /** Nothing to force: this store keeps nothing across the process anyway. */
+    @Override
+    public void sync() {
+    }
+
     @Override
     public void close() {
     }

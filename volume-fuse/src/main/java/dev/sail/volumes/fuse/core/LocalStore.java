@@ -16,6 +16,12 @@ public interface LocalStore extends AutoCloseable {
     /** Applies every put and delete at once. */
     void write(Map<String, byte[]> puts, Collection<String> deletes);
 
+    /**
+     * Forces every write made so far to stable storage, so that it survives a crash of the machine too
+     * (a plain write survives the daemon's death only). For {@code fsync} on a file of the mount.
+     */
+    void sync();
+
     /** Closes the store; safe to call twice. */
     @Override
     void close();

@@ -690,9 +690,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     public void flush(long fh) {
         FileNode node = handle(fh).node;
         synchronized (node) {
-            if (isInOverlay(node)) {
-                persist(node);
-            }
+            persistIfChanged(node);
         }
     }
 
@@ -707,6 +705,7 @@ public final class VolumeFileSystem implements AutoCloseable {
             }
             if (isInOverlay(node)) {
                 persist(node);
+                store.sync();
             }
         }
     }
@@ -719,9 +718,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         FileNode node = handle.node;
         synchronized (node) {
             node.openCount--;
-            if (isInOverlay(node)) {
-                persist(node);
-            }
+            persistIfChanged(node);
             if (node.openCount <= 0 && node.path != null) {
                 openClean.remove(node.path, node);
             }
@@ -858,6 +855,14 @@ public final class VolumeFileSystem implements AutoCloseable {
 
     private void persist(FileNode node) {
         store.write(Map.of(key(node.path), OverlayCodec.encode(new Local.FileRef(node))), List.of());
+        node.persistedStamp = node.stamp;
+    }
+
+    /** Records the node if it changed since it was last recorded (a flush or close after a write). Caller holds its monitor. */
+    private void persistIfChanged(FileNode node) {
+        if (node.stamp != node.persistedStamp && isInOverlay(node)) {
+            persist(node);
+        }
     }
 
     // ---- operations: namespace changes -------------------------------------------------------

@@ -73,6 +73,16 @@ public final class RocksDbLocalStore implements LocalStore {
         }
     }
 
+    @Override
+    public void sync() {
+        checkOpen();
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            throw new VolumeFuseException("Cannot sync the local state at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     private synchronized void checkOpen() {
         if (closed) {
             throw new VolumeFuseException("The local state at " + dir + " is closed");

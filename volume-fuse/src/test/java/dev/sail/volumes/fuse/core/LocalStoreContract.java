@@ -1,6 +1,7 @@
 package dev.sail.volumes.fuse.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -33,6 +34,23 @@ public abstract class LocalStoreContract {
             var all = store.loadAll();
             assertThat(all.keySet()).containsExactly("meta/x", "o/b", "o/c");
             assertThat(new String(all.get("o/c"), StandardCharsets.UTF_8)).isEqualTo("3");
+        }
+    }
+
+    @Test
+    void syncKeepsEveryWriteAndAClosedStoreRefusesIt() {
+        LocalStore store = open(temp.resolve("db"));
+        store.write(Map.of("o/a", bytes("1")), List.of());
+        store.sync();
+        store.write(Map.of("o/b", bytes("2")), List.of("o/a"));
+        store.sync();
+        assertThat(store.loadAll().keySet()).containsExactly("o/b");
+        store.close();
+        if (durable()) {
+            assertThatThrownBy(store::sync).hasMessageContaining("is closed");
+            try (LocalStore again = open(temp.resolve("db"))) {
+                assertThat(again.loadAll().keySet()).containsExactly("o/b");
+            }
         }
     }
 
