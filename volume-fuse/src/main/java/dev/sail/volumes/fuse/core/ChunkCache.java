@@ -371,7 +371,10 @@ public final class ChunkCache implements AutoCloseable {
         }
         boolean success = false;
         try {
+            long started = System.nanoTime();
             long size = fetcher.fetchTo(id, temp);
+            LOG.debug("Volume {}: fetched chunk {} ({} bytes) in {} ms", volume, id.abbreviated(), size,
+                    (System.nanoTime() - started) / 1_000_000);
             fetchedBytes.addAndGet(size);
             synchronized (lru) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -131,6 +131,8 @@ public final class VolumeFileSystem implements AutoCloseable {
      * splits a large read into requests that reach the daemon concurrently, a little out of order.
      */
     private static final long SEQUENTIAL_SLACK = 4L << 20;
+    /** Chunks past the read-ahead whose download URLs a sequential reader asks for in the same request. */
+    private static final int URLS_AHEAD = 32;
 
     /** One open file: its node, and the state of its reader's read-ahead. */
     private static final class Handle {
@@ -566,6 +568,7 @@ public final class VolumeFileSystem implements AutoCloseable {
         int last;
         int count;
         List<ChunkRef> ahead = List.of();
+        List<ChunkRef> urlsAhead = List.of();
         boolean sequential = offset == 0 || (handle.lastReadEnd >= 0 && Math.abs(offset - handle.lastReadEnd) <= SEQUENTIAL_SLACK);
         synchronized (node) {
             if (offset >= node.size || size <= 0) {
@@ -575,19 +578,17 @@ public final class VolumeFileSystem implements AutoCloseable {
             first = layout.indexOf(offset);
             last = layout.indexOf(offset + count - 1);
             refs = List.copyOf(node.chunks.subList(first, last + 1));
-            if (sequential && settings.readAheadBytes() > 0) {
-                ahead = List.copyOf(node.chunks.subList(last + 1, readAheadEnd(node, handle, last)));
+            // Read-ahead is decided once per chunk the reader enters, not on every request inside it.
+            if (sequential && settings.readAheadBytes() > 0 && last != handle.lastChunk) {
+                int end = readAheadEnd(node, handle, last);
+                ahead = List.copyOf(node.chunks.subList(last + 1, end));
+                urlsAhead = List.copyOf(node.chunks.subList(last + 1, Math.min(node.chunks.size(), end + URLS_AHEAD)));
             }
         }
         if (!ahead.isEmpty()) {
-            List<ChunkId> next = new ArrayList<>();
-            for (ChunkRef ref : ahead) {
-                if (ref instanceof ChunkRef.Clean clean) {
-                    next.add(clean.id());
-                }
-            }
-            downloadUrls.hint(next);
-            next.forEach(cache::prefetch);
+            // URLs for further than the read-ahead goes: the next prefetches find theirs ready.
+            downloadUrls.hint(cleanIds(urlsAhead));
+            cleanIds(ahead).forEach(cache::prefetch);
         }
         long position = offset;
         int remaining = count;
@@ -605,6 +606,16 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         handle.lastReadEnd = offset + count;
         return count;
+    }
+
+    private static List<ChunkId> cleanIds(List<ChunkRef> refs) {
+        List<ChunkId> ids = new ArrayList<>(refs.size());
+        for (ChunkRef ref : refs) {
+            if (ref instanceof ChunkRef.Clean clean) {
+                ids.add(clean.id());
+            }
+        }
+        return ids;
     }
 
     /**
