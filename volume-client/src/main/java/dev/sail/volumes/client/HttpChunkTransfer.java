@@ -224,7 +224,13 @@ public final class HttpChunkTransfer implements ChunkTransfer {
             byte[] digest = withRetries("download", url, () -> {
                 HttpURLConnection connection = open(url, "GET");
                 int status = connection.getResponseCode();
-                if (status != 200) {
+                // A chunk read from a pack asks for its byte range: anything but that range is a failure.
+                int expected = url.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("range")) ? 206 : 200;
+                if (status != expected) {
+                    if (status == 200) {
+                        connection.disconnect(); // a whole pack is not worth reading to reuse the connection
+                        return Answer.failed(status, " (the whole object, not the byte range asked for)");
+                    }
                     return Answer.failed(status, errorCode(connection));
                 }
                 long length = connection.getContentLengthLong();

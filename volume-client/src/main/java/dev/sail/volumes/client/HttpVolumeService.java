@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.manifest.CommitProposal;
 import dev.sail.volumes.manifest.ManifestException;
 import dev.sail.volumes.manifest.VolumeName;
@@ -149,21 +150,67 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
 
     @Override
     public UploadPlan planUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
-        JsonNode answer = send("POST", volumePath(volume) + "/uploads", chunkList(chunks), Retry.YES);
+        return plan(send("POST", volumePath(volume) + "/uploads", chunkList(chunks), Retry.YES));
+    }
+
+    private static UploadPlan plan(JsonNode answer) {
         List<PresignedUrl> uploads = new ArrayList<>();
         for (JsonNode upload : answer.path("uploads")) {
             uploads.add(presigned(upload));
         }
-        Set<ChunkId> present = new HashSet<>();
-        for (JsonNode id : answer.path("present")) {
-            present.add(ChunkId.ofHex(id.asText()));
+        return new UploadPlan(uploads, chunkIds(answer.path("present")), chunkIds(answer.path("packable")));
+    }
+
+    private static Set<ChunkId> chunkIds(JsonNode array) {
+        Set<ChunkId> ids = new HashSet<>();
+        for (JsonNode id : array) {
+            ids.add(ChunkId.ofHex(id.asText()));
         }
-        return new UploadPlan(uploads, present);
+        return ids;
+    }
+
+    @Override
+    public UploadPlan planPackedUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+        ObjectNode body = chunkList(chunks);
+        body.put("packing", true);
+        return plan(send("POST", volumePath(volume) + "/uploads", body, Retry.YES));
+    }
+
+    @Override
+    public List<PackUpload> packUploads(VolumeName volume, List<PackSpec> packs) {
+        ObjectNode body = NODES.objectNode();
+        ArrayNode list = body.putArray("packs");
+        for (PackSpec pack : packs) {
+            ObjectNode node = list.addObject().put("id", pack.id().toString()).put("size", pack.size());
+            ArrayNode members = node.putArray("chunks");
+            pack.chunks().forEach(chunk -> members.addObject().put("id", chunk.id().toString()).put("size", chunk.size()));
+        }
+        JsonNode answer = send("POST", volumePath(volume) + "/packs", body, Retry.YES);
+        List<PackUpload> uploads = new ArrayList<>();
+        for (JsonNode node : answer.path("packs")) {
+            PackId id = PackId.ofHex(node.path("id").asText());
+            if (node.path("present").asBoolean(false)) {
+                uploads.add(new PackUpload(id, Optional.empty()));
+            } else {
+                uploads.add(new PackUpload(id, Optional.of(presigned(id.hash(), node))));
+            }
+        }
+        return uploads;
     }
 
     @Override
     public Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
-        JsonNode answer = send("POST", volumePath(volume) + "/uploads/verify", chunkList(chunks), Retry.YES);
+        return verifyUploads(volume, chunks, List.of());
+    }
+
+    @Override
+    public Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks, Collection<PackSpec> packs) {
+        ObjectNode body = chunkList(chunks);
+        if (!packs.isEmpty()) {
+            ArrayNode list = body.putArray("packs");
+            packs.forEach(pack -> list.addObject().put("id", pack.id().toString()).put("size", pack.size()));
+        }
+        JsonNode answer = send("POST", volumePath(volume) + "/uploads/verify", body, Retry.YES);
         Set<ChunkId> verified = new HashSet<>();
         for (JsonNode id : answer.path("verified")) {
             verified.add(ChunkId.ofHex(id.asText()));
@@ -326,8 +373,13 @@ public final class HttpVolumeService implements VolumeService, AutoCloseable {
     }
 
     private static PresignedUrl presigned(JsonNode node) {
+        return presigned(ChunkId.ofHex(node.path("id").asText()), node);
+    }
+
+    /** The URL and headers of {@code node}, for bytes that must hash to {@code sha256}. */
+    private static PresignedUrl presigned(ChunkId sha256, JsonNode node) {
         Map<String, String> headers = new HashMap<>();
         node.path("headers").properties().forEach(e -> headers.put(e.getKey(), e.getValue().asText()));
-        return new PresignedUrl(ChunkId.ofHex(node.path("id").asText()), URI.create(node.path("url").asText()), headers);
+        return new PresignedUrl(sha256, URI.create(node.path("url").asText()), headers);
     }
 }

@@ -52,11 +52,27 @@ public interface VolumeService {
     UploadPlan planUploads(VolumeName volume, Collection<ChunkSpec> chunks);
 
     /**
+     * As {@link #planUploads}, for a client that packs small chunks: the missing chunks small enough are
+     * listed as packable (no URL) and go up in packs ({@link #packUploads}); the others get their PUT.
+     */
+    UploadPlan planPackedUploads(VolumeName volume, Collection<ChunkSpec> chunks);
+
+    /** Presigned PUTs for packs about to be uploaded, in the same order; their chunks count once {@link #verifyUploads} finds them. */
+    List<PackUpload> packUploads(VolumeName volume, List<PackSpec> packs);
+
+    /**
      * Reports chunks just uploaded, before the commit that names them: the service checks that storage
      * holds them and remembers it, so the commit need not check them again. Answers the chunks the org
      * now holds. Optional: a commit checks whatever was not verified this way.
      */
     Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks);
+
+    /**
+     * As {@link #verifyUploads(VolumeName, Collection)}, with packs just uploaded too: the chunks of each
+     * pack storage holds are registered (and answered) at once. Required for packs: their chunks count
+     * as held only once checked this way.
+     */
+    Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks, Collection<PackSpec> packs);
 
     /** Publishes a commit; a retry with the same idempotency key answers the first result. */
     CommitResult commit(VolumeName volume, CommitProposal proposal);

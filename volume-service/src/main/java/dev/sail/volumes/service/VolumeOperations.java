@@ -1,6 +1,7 @@
 package dev.sail.volumes.service;
 
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import dev.sail.volumes.manifest.Change;
 import dev.sail.volumes.manifest.CommitProposal;
@@ -13,6 +14,7 @@ import dev.sail.volumes.manifest.Versioned;
 import dev.sail.volumes.manifest.WireCodec;
 import dev.sail.volumes.service.storage.ChunkStorage;
 import dev.sail.volumes.service.store.ChunkRecord;
+import dev.sail.volumes.service.store.PackRecord;
 import dev.sail.volumes.service.store.CommitOutcome;
 import dev.sail.volumes.service.store.CommitRecord;
 import dev.sail.volumes.service.store.CommitWrite;
@@ -29,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -97,12 +100,48 @@ public final class VolumeOperations {
     }
 
     /** Chunks the org lacks with their presigned PUTs, and chunks it already holds. */
-    public record UploadPlan(Map<ChunkId, ChunkStorage.Presigned> uploads, List<ChunkId> present, Duration expiresIn) {
+    /**
+     * What a client uploads and how: a presigned PUT for each missing chunk it uploads alone, the chunks
+     * the org holds, and the missing chunks small enough to go in a pack (only when the client packs).
+     */
+    public record UploadPlan(Map<ChunkId, ChunkStorage.Presigned> uploads, List<ChunkId> present, List<ChunkId> packable,
+                             Duration expiresIn) {
         public UploadPlan {
             uploads = Collections.unmodifiableMap(new LinkedHashMap<>(uploads));
             present = List.copyOf(present);
+            packable = List.copyOf(packable);
         }
     }
+
+    /** How a client uploads the chunks it plans. */
+    public enum UploadMode {
+        /** Every missing chunk alone, through its own presigned PUT. */
+        CHUNKS,
+        /** Missing chunks of at most {@link #PACKABLE_CHUNK} bytes in packs, the others alone. */
+        SMALL_CHUNKS_IN_PACKS
+    }
+
+    /** A pack a client is about to upload: its id (the SHA-256 of its bytes), its size, its chunks back to back. */
+    public record PackRequest(PackId id, long size, List<ChunkSpec> chunks) {
+        public PackRequest {
+            chunks = List.copyOf(chunks);
+        }
+    }
+
+    /** A chunk and its size in bytes. */
+    public record ChunkSpec(ChunkId id, long size) {
+    }
+
+    /** The answer for one pack: where to PUT it, or nothing to do when the org holds all its chunks already. */
+    public record PackUpload(PackId id, Optional<ChunkStorage.Presigned> upload) {
+    }
+
+    /** The largest chunk that goes in a pack: past it, a chunk's own PUT costs little next to its bytes. */
+    public static final long PACKABLE_CHUNK = 1L << 20;
+    /** The largest pack. */
+    public static final long MAX_PACK = 64L << 20;
+    /** The most chunks in one pack. */
+    public static final int MAX_PACK_CHUNKS = 10_000;
 
     /** A commit's outcome, and whether it is the replay of an earlier identical request. */
     public record CommitAnswer(CommitOutcome outcome, boolean replayed) {
@@ -253,6 +292,15 @@ public final class VolumeOperations {
      * (and their claim refreshed, so garbage collection keeps them for the commit that follows).
      */
     public UploadPlan planUploads(Org org, VolumeName name, Map<ChunkId, Long> chunks) {
+        return planUploads(org, name, chunks, UploadMode.CHUNKS);
+    }
+
+    /**
+     * As {@link #planUploads(Org, VolumeName, Map)}; with {@link UploadMode#SMALL_CHUNKS_IN_PACKS}, the
+     * missing chunks of at most {@link #PACKABLE_CHUNK} bytes get no URL but are listed as packable: the
+     * client uploads them in packs ({@link #packUploads}).
+     */
+    public UploadPlan planUploads(Org org, VolumeName name, Map<ChunkId, Long> chunks, UploadMode mode) {
         loadVolume(org, name);
         checkChunkCount(chunks.size());
         Instant now = clock.instant();
@@ -267,7 +315,7 @@ public final class VolumeOperations {
                 Optional<ChunkRecord> known = store.findChunk(org.id(), chunk.getKey());
                 if (known.isPresent()) {
                     checkSize(known.get().id(), known.get().size(), chunk.getValue());
-                    claimed.add(new ChunkRecord(chunk.getKey(), chunk.getValue(), now));
+                    claimed.add(known.get().claimedAt(now));
                 } else {
                     unknown.add(chunk.getKey());
                 }
@@ -289,13 +337,81 @@ public final class VolumeOperations {
             chunkLock.readLock().unlock();
         }
         Map<ChunkId, ChunkStorage.Presigned> uploads = new LinkedHashMap<>();
+        List<ChunkId> packable = new ArrayList<>();
         for (ChunkId id : missing) {
-            uploads.put(id, storage.presignPut(org.id(), id, chunks.get(id)));
+            if (mode == UploadMode.SMALL_CHUNKS_IN_PACKS && chunks.get(id) <= PACKABLE_CHUNK) {
+                packable.add(id);
+            } else {
+                uploads.put(id, storage.presignPut(org.id(), id, chunks.get(id)));
+            }
         }
         store.markIssued(org.id(), uploads.keySet(), now);
         List<ChunkId> present = claimed.stream().map(ChunkRecord::id).toList();
-        metrics.uploadPlan(uploads.size(), present.size());
-        return new UploadPlan(uploads, present, storage.presignExpiry());
+        metrics.uploadPlan(uploads.size() + packable.size(), present.size());
+        return new UploadPlan(uploads, present, packable, storage.presignExpiry());
+    }
+
+    /**
+     * Presigned PUTs for packs a client is about to upload, each bound to the pack's SHA-256; the pack's
+     * chunks count as held once a check ({@link #verifyUploads}) finds the pack in storage. A pack whose
+     * chunks the org all holds already needs no upload.
+     */
+    public List<PackUpload> packUploads(Org org, VolumeName name, List<PackRequest> packs) {
+        loadVolume(org, name);
+        if (packs.size() > 1000) {
+            throw new ServiceException(400, "too_many_packs", "At most 1000 packs per request, got " + packs.size());
+        }
+        Instant now = clock.instant();
+        List<PackUpload> answers = new ArrayList<>();
+        for (PackRequest request : packs) {
+            PackRecord pack = packRecord(request, now);
+            boolean allHeld = true;
+            for (PackRecord.Member member : pack.chunks()) {
+                Optional<ChunkRecord> known = store.findChunk(org.id(), member.id());
+                if (known.isPresent()) {
+                    checkSize(member.id(), known.get().size(), member.size());
+                } else {
+                    allHeld = false;
+                }
+            }
+            if (allHeld) {
+                answers.add(new PackUpload(pack.id(), Optional.empty()));
+                continue;
+            }
+            store.putPack(org.id(), pack);
+            answers.add(new PackUpload(pack.id(), Optional.of(storage.presignPackPut(org.id(), pack.id(), pack.size()))));
+        }
+        return answers;
+    }
+
+    /** Checks a pack request and turns it into a record: chunks back to back, sizes that add up, within limits. */
+    private static PackRecord packRecord(PackRequest request, Instant now) {
+        String what = "Invalid pack " + request.id().abbreviated() + ": ";
+        if (request.chunks().isEmpty() || request.chunks().size() > MAX_PACK_CHUNKS) {
+            throw new ServiceException(400, "invalid_pack", what + "a pack holds 1 to " + MAX_PACK_CHUNKS + " chunks, this one "
+                    + request.chunks().size());
+        }
+        if (request.size() <= 0 || request.size() > MAX_PACK) {
+            throw new ServiceException(400, "invalid_pack", what + "a pack holds 1 to " + MAX_PACK + " bytes, this one " + request.size());
+        }
+        List<PackRecord.Member> members = new ArrayList<>();
+        Set<ChunkId> seen = new HashSet<>();
+        long offset = 0;
+        for (ChunkSpec chunk : request.chunks()) {
+            if (chunk.size() <= 0 || chunk.size() > PACKABLE_CHUNK) {
+                throw new ServiceException(400, "invalid_pack", what + "chunk " + chunk.id().abbreviated() + " has " + chunk.size()
+                        + " bytes; packed chunks have 1 to " + PACKABLE_CHUNK);
+            }
+            if (!seen.add(chunk.id())) {
+                throw new ServiceException(400, "invalid_pack", what + "chunk " + chunk.id().abbreviated() + " appears twice");
+            }
+            members.add(new PackRecord.Member(chunk.id(), offset, chunk.size()));
+            offset += chunk.size();
+        }
+        if (offset != request.size()) {
+            throw new ServiceException(400, "invalid_pack", what + "its chunks hold " + offset + " bytes, the pack " + request.size());
+        }
+        return new PackRecord(request.id(), request.size(), members, now);
     }
 
     /**
@@ -306,9 +422,34 @@ public final class VolumeOperations {
      * this while the rest of their upload runs, which takes the checks off the commit's critical path.
      */
     public Set<ChunkId> verifyUploads(Org org, VolumeName name, Map<ChunkId, Long> chunks) {
+        return verifyUploads(org, name, chunks, Map.of());
+    }
+
+    /**
+     * As {@link #verifyUploads(Org, VolumeName, Map)}, and for each pack of {@code packs} (id to size) that
+     * storage holds with that size, registers every chunk it holds that the org does not hold otherwise;
+     * answers those too. A pack nobody announced ({@link #packUploads}) is 404 {@code unknown_pack}.
+     */
+    public Set<ChunkId> verifyUploads(Org org, VolumeName name, Map<ChunkId, Long> chunks, Map<PackId, Long> packs) {
         loadVolume(org, name);
         checkChunkCount(chunks.size());
+        if (packs.size() > 1000) {
+            throw new ServiceException(400, "too_many_packs", "At most 1000 packs per request, got " + packs.size());
+        }
+        List<PackRecord> announced = new ArrayList<>();
+        for (Map.Entry<PackId, Long> pack : packs.entrySet()) {
+            PackRecord record = store.findPack(org.id(), pack.getKey()).orElseThrow(() -> new ServiceException(404, "unknown_pack",
+                    "Pack " + pack.getKey().abbreviated() + " was never announced in volume '" + name + "'"));
+            if (record.size() != pack.getValue()) {
+                throw new ServiceException(400, "invalid_pack", "Pack " + pack.getKey().abbreviated() + " holds " + record.size()
+                        + " bytes, the request says " + pack.getValue());
+            }
+            announced.add(record);
+        }
         Set<ChunkId> held = new LinkedHashSet<>();
+        if (!announced.isEmpty()) {
+            held.addAll(verifyPacks(org, announced));
+        }
         // Under the chunk lock, like a commit: GC cannot delete a chunk between its HEAD and its registration.
         chunkLock.readLock().lock();
         try {
@@ -340,6 +481,34 @@ public final class VolumeOperations {
         return held;
     }
 
+    /** HEADs each pack and registers the chunks of those in storage; answers every chunk of theirs the org now holds. */
+    private Set<ChunkId> verifyPacks(Org org, List<PackRecord> packs) {
+        Set<ChunkId> held = new LinkedHashSet<>();
+        chunkLock.readLock().lock();
+        try {
+            Instant now = clock.instant();
+            for (PackRecord pack : packs) {
+                OptionalLong size = storage.packSizeOf(org.id(), pack.id());
+                if (size.isEmpty() || size.getAsLong() != pack.size()) {
+                    metrics.uploadsVerified(0, pack.chunks().size());
+                    continue;
+                }
+                List<ChunkRecord> members = new ArrayList<>();
+                for (PackRecord.Member member : pack.chunks()) {
+                    members.add(new ChunkRecord(member.id(), member.size(), now,
+                            Optional.of(new ChunkRecord.Slice(pack.id(), member.offset()))));
+                    held.add(member.id());
+                }
+                // A chunk held already (alone, or in another pack) keeps where it is.
+                int registered = store.putChunksIfAbsent(org.id(), members).size();
+                metrics.uploadsVerified(registered, 0);
+            }
+        } finally {
+            chunkLock.readLock().unlock();
+        }
+        return held;
+    }
+
     /** Presigned GETs, only for chunks this volume's history references; 404 {@code unknown_chunk} otherwise. */
     public Map<ChunkId, ChunkStorage.Presigned> downloads(Org org, VolumeName name, List<ChunkId> chunks) {
         VolumeRecord volume = loadVolume(org, name);
@@ -349,7 +518,13 @@ public final class VolumeOperations {
             if (!store.isReferenced(volume, id)) {
                 throw new ServiceException(404, "unknown_chunk", "Chunk " + id + " is not referenced by volume '" + name + "'");
             }
-            urls.put(id, storage.presignGet(org.id(), id));
+            Optional<ChunkRecord> record = store.findChunk(org.id(), id);
+            Optional<ChunkRecord.Slice> slice = record.flatMap(ChunkRecord::slice);
+            if (slice.isPresent()) {
+                urls.put(id, storage.presignPackSlice(org.id(), slice.get().pack(), slice.get().offset(), record.get().size()));
+            } else {
+                urls.put(id, storage.presignGet(org.id(), id));
+            }
         }
         return urls;
     }

@@ -22,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The real service on a temp data dir with its embedded S3, plus raw HTTP helpers for tests. */
 final class RunningService implements AutoCloseable {
@@ -112,6 +113,27 @@ final class RunningService implements AutoCloseable {
         url.headers().forEach(request::header);
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What a raw GET got. */
+    record Got(int status, byte[] body) {
+    }
+
+    /** GETs a presigned URL with its headers, {@code replaced} put over them; answers the status and the body. */
+    Got get(PresignedUrl url, Map<String, String> replaced) {
+        Map<String, String> headers = new java.util.HashMap<>(url.headers());
+        headers.putAll(replaced);
+        HttpRequest.Builder request = HttpRequest.newBuilder(url.url()).GET();
+        headers.forEach(request::header);
+        try {
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Got(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

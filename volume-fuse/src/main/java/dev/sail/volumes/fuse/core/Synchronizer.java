@@ -214,11 +214,12 @@ public final class Synchronizer {
             fs.kernelCache().invalidate(changed == null ? List.of(VolumePath.ROOT) : changed);
         }
         List<String> overwritten = result.overwritten().stream().map(VolumePath::toString).toList();
-        LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded; took {} ms"
+        LOG.info("Committed {} change(s) to volume '{}' as {} (seq {}): {} chunk(s), {} bytes uploaded ({} pack(s)); took {} ms"
                         + " (hash and upload {} ms [hashed in {} ms, {} plan call(s) {} ms], changes {} ms, commit call {} ms,"
                         + " delta and apply {} ms)",
-                changes.size(), fs.volume, result.commit(), result.seq(), chunksUploaded, bytesUploaded, millis(applied - started),
-                millis(uploaded - started), upload.hashMillis(), upload.planCalls(), upload.planMillis(), millis(listed - uploaded),
+                changes.size(), fs.volume, result.commit(), result.seq(), chunksUploaded, bytesUploaded, upload.packsUploaded(),
+                millis(applied - started), millis(uploaded - started), upload.hashMillis(), upload.planCalls(), upload.planMillis(),
+                millis(listed - uploaded),
                 millis(committed - listed), millis(applied - committed));
         return new CommitReport(result.commit(), result.seq(), changes.size(), bytesUploaded, chunksUploaded, reused, overwritten);
     }

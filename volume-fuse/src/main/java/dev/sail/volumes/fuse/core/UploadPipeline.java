@@ -2,8 +2,11 @@ package dev.sail.volumes.fuse.core;
 
 import dev.sail.volumes.chunking.ChunkHasher;
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.client.ChunkSpec;
 import dev.sail.volumes.client.ChunkTransfer;
+import dev.sail.volumes.client.PackSpec;
+import dev.sail.volumes.client.PackUpload;
 import dev.sail.volumes.client.PresignedUrl;
 import dev.sail.volumes.client.UploadPlan;
 import dev.sail.volumes.client.VolumeService;
@@ -16,11 +19,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -40,6 +45,11 @@ import java.util.function.LongFunction;
  * as they finish ({@link UploadVerifier}), so it checks them in storage while the rest still uploads
  * instead of during the commit call.
  *
+ * <p>Small chunks the service lacks (it says which are packable) go up in packs: up to
+ * {@value #PACK_BYTES} bytes of them back to back in one object named by its SHA-256, one PUT and one
+ * check for many small files instead of one of each per file. A pack's bytes are built only when its
+ * upload starts, so memory stays within the transfer's byte budget.
+ *
  * <p>One instance runs one commit's upload; not thread-safe.
  */
 final class UploadPipeline {
@@ -47,13 +57,23 @@ final class UploadPipeline {
     record DirtyChunk(long id, long length) {
     }
 
-    /** What the upload did: chunks and bytes that went up, how long planning and uploading took. */
+    /** What the upload did: chunks and bytes that went up (alone or in packs), how long planning and uploading took. */
     record Outcome(Map<Long, ChunkId> hashes, Map<ChunkId, DirtyChunk> byId, int chunksUploaded, long bytesUploaded,
-                   long hashMillis, long planMillis, int planCalls) {
+                   int packsUploaded, long hashMillis, long planMillis, int planCalls) {
+    }
+
+    /** What one plan answered: chunks to upload alone, and chunks to upload in packs. */
+    private record Planned(List<ChunkTransfer.Upload> alone, List<Map.Entry<ChunkId, DirtyChunk>> packable) {
     }
 
     /** Most chunks in one plan request (the service's limit is far above). */
     static final int PLAN_BATCH = 10_000;
+    /** The size a pack is filled up to. */
+    static final int PACK_BYTES = 8 << 20;
+    /** The most chunks in one pack. */
+    static final int PACK_CHUNKS = 4096;
+    /** The most packs announced in one request (the service's limit). */
+    static final int PACK_REQUEST = 1000;
 
     private final VolumeService service;
     private final VolumeName volume;
@@ -65,6 +85,7 @@ final class UploadPipeline {
     private final AtomicInteger chunksDone = new AtomicInteger();
     private final AtomicLong bytesTotal = new AtomicLong();
     private final AtomicInteger chunksTotal = new AtomicInteger();
+    private final AtomicInteger packsUploaded = new AtomicInteger();
     private UploadVerifier verifier;
 
     /**
@@ -92,7 +113,7 @@ final class UploadPipeline {
         Map<Long, ChunkId> hashes = new HashMap<>();
         Map<ChunkId, DirtyChunk> byId = new LinkedHashMap<>();
         if (chunks.isEmpty()) {
-            return new Outcome(hashes, byId, 0, 0, 0, 0, 0);
+            return new Outcome(hashes, byId, 0, 0, 0, 0, 0, 0);
         }
         long start = System.nanoTime();
         long hashed = start;
@@ -131,12 +152,18 @@ final class UploadPipeline {
                     continue;
                 }
                 long planStart = System.nanoTime();
-                List<ChunkTransfer.Upload> missing = plan(batch);
+                Planned planned = plan(batch);
                 planNanos += System.nanoTime() - planStart;
                 planCalls++;
-                if (!missing.isEmpty()) {
+                if (!planned.alone().isEmpty()) {
                     uploads.add(uploaders.submit(() -> {
-                        transfer.uploadAll(missing, this::chunkDone);
+                        transfer.uploadAll(planned.alone(), this::chunkDone);
+                        return null;
+                    }));
+                }
+                if (!planned.packable().isEmpty()) {
+                    uploads.add(uploaders.submit(() -> {
+                        uploadPacks(planned.packable());
                         return null;
                     }));
                 }
@@ -156,8 +183,8 @@ final class UploadPipeline {
         if (failure != null) {
             throw failure;
         }
-        return new Outcome(hashes, byId, chunksTotal.get(), bytesTotal.get(), (hashed - start) / 1_000_000, planNanos / 1_000_000,
-                planCalls);
+        return new Outcome(hashes, byId, chunksTotal.get(), bytesTotal.get(), packsUploaded.get(), (hashed - start) / 1_000_000,
+                planNanos / 1_000_000, planCalls);
     }
 
     /**
@@ -167,18 +194,29 @@ final class UploadPipeline {
     long[] uploadAgain(Map<ChunkId, DirtyChunk> byId) throws IOException {
         long chunksBefore = chunksTotal.get();
         long bytesBefore = bytesTotal.get();
-        List<ChunkTransfer.Upload> missing = plan(byId);
-        transfer.uploadAll(missing, this::chunkDone);
+        Planned planned = plan(byId);
+        transfer.uploadAll(planned.alone(), this::chunkDone);
+        if (!planned.packable().isEmpty()) {
+            uploadPacks(planned.packable());
+        }
         return new long[] {chunksTotal.get() - chunksBefore, bytesTotal.get() - bytesBefore};
     }
 
-    /** Asks the service which of {@code batch} storage lacks; answers their uploads. */
-    private List<ChunkTransfer.Upload> plan(Map<ChunkId, DirtyChunk> batch) throws IOException {
+    /** Asks the service which of {@code batch} storage lacks; answers their uploads, alone or in packs. */
+    private Planned plan(Map<ChunkId, DirtyChunk> batch) throws IOException {
         List<ChunkSpec> specs = new ArrayList<>(batch.size());
         batch.forEach((id, chunk) -> specs.add(new ChunkSpec(id, chunk.length())));
         List<ChunkTransfer.Upload> uploads = new ArrayList<>();
+        List<Map.Entry<ChunkId, DirtyChunk>> packable = new ArrayList<>();
         for (int i = 0; i < specs.size(); i += PLAN_BATCH) {
-            UploadPlan plan = service.planUploads(volume, specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH)));
+            UploadPlan plan = service.planPackedUploads(volume, specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH)));
+            for (ChunkId id : plan.packable()) {
+                DirtyChunk chunk = batch.get(id);
+                if (chunk == null) {
+                    throw new VolumeFuseException("The service offered to pack chunk " + id.abbreviated() + ", which this commit does not hold");
+                }
+                packable.add(Map.entry(id, chunk));
+            }
             for (PresignedUrl target : plan.uploads()) {
                 DirtyChunk chunk = batch.get(target.id());
                 if (chunk == null) {
@@ -193,8 +231,106 @@ final class UploadPipeline {
         for (ChunkTransfer.Upload upload : uploads) {
             bytes += upload.size();
         }
-        report(bytesTotal.addAndGet(bytes), chunksTotal.addAndGet(uploads.size()));
-        return uploads;
+        for (Map.Entry<ChunkId, DirtyChunk> chunk : packable) {
+            bytes += chunk.getValue().length();
+        }
+        report(bytesTotal.addAndGet(bytes), chunksTotal.addAndGet(uploads.size() + packable.size()));
+        return new Planned(uploads, packable);
+    }
+
+    /**
+     * Uploads {@code chunks} in packs: groups them, names each pack by hashing its members' bytes in
+     * order, asks for the packs' URLs, PUTs them, and has the service check them; fails unless the
+     * service then holds every chunk.
+     */
+    private void uploadPacks(List<Map.Entry<ChunkId, DirtyChunk>> chunks) throws IOException {
+        List<List<Map.Entry<ChunkId, DirtyChunk>>> groups = new ArrayList<>();
+        List<Map.Entry<ChunkId, DirtyChunk>> group = new ArrayList<>();
+        long groupBytes = 0;
+        for (Map.Entry<ChunkId, DirtyChunk> chunk : chunks) {
+            if (!group.isEmpty() && (groupBytes + chunk.getValue().length() > PACK_BYTES || group.size() == PACK_CHUNKS)) {
+                groups.add(group);
+                group = new ArrayList<>();
+                groupBytes = 0;
+            }
+            group.add(chunk);
+            groupBytes += chunk.getValue().length();
+        }
+        groups.add(group);
+        for (int from = 0; from < groups.size(); from += PACK_REQUEST) {
+            List<List<Map.Entry<ChunkId, DirtyChunk>>> slice = groups.subList(from, Math.min(groups.size(), from + PACK_REQUEST));
+            List<PackSpec> specs = new ArrayList<>();
+            for (List<Map.Entry<ChunkId, DirtyChunk>> members : slice) {
+                specs.add(packSpec(members));
+            }
+            List<PackUpload> answers = service.packUploads(volume, specs);
+            List<ChunkTransfer.Upload> puts = new ArrayList<>();
+            Map<ChunkId, List<Map.Entry<ChunkId, DirtyChunk>>> membersByHash = new HashMap<>();
+            for (int i = 0; i < specs.size(); i++) {
+                PackSpec spec = specs.get(i);
+                List<Map.Entry<ChunkId, DirtyChunk>> members = slice.get(i);
+                membersByHash.put(spec.id().hash(), members);
+                answers.get(i).upload().ifPresent(url ->
+                        puts.add(new ChunkTransfer.Upload(url, spec.size(), () -> ByteBuffer.wrap(packBytes(members, spec.size())))));
+            }
+            transfer.uploadAll(puts, (hash, bytes) -> {
+                packsUploaded.incrementAndGet();
+                List<Map.Entry<ChunkId, DirtyChunk>> members = membersByHash.get(hash);
+                bytesDone.addAndGet(bytes);
+                chunksDone.addAndGet(members == null ? 0 : members.size());
+                report(bytesTotal.get(), chunksTotal.get());
+            });
+            Set<ChunkId> held = service.verifyUploads(volume, List.of(), specs);
+            for (PackSpec spec : specs) {
+                for (ChunkSpec member : spec.chunks()) {
+                    if (!held.contains(member.id())) {
+                        throw new IOException("Pack " + spec.id().abbreviated() + " was uploaded, but the service does not find chunk "
+                                + member.id().abbreviated() + " in storage");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The pack of {@code members}: their bytes back to back, named by hashing them in order (read from their files). */
+    private PackSpec packSpec(List<Map.Entry<ChunkId, DirtyChunk>> members) throws IOException {
+        MessageDigest sha256 = ChunkHasher.newDigest();
+        List<ChunkSpec> specs = new ArrayList<>(members.size());
+        long size = 0;
+        ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+        for (Map.Entry<ChunkId, DirtyChunk> member : members) {
+            long length = member.getValue().length();
+            try (FileChannel channel = FileChannel.open(files.apply(member.getValue().id()), StandardOpenOption.READ)) {
+                for (long position = 0; position < length; ) {
+                    buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
+                    int n = channel.read(buffer, position);
+                    if (n < 0) {
+                        throw new IOException("Dirty chunk " + member.getValue().id() + " ends before byte " + position + " of " + length);
+                    }
+                    sha256.update(buffer.flip());
+                    position += n;
+                }
+            }
+            specs.add(new ChunkSpec(member.getKey(), length));
+            size += length;
+        }
+        return new PackSpec(new PackId(ChunkId.ofDigest(sha256.digest())), size, specs);
+    }
+
+    /** The bytes of a pack, built when its upload starts. */
+    private byte[] packBytes(List<Map.Entry<ChunkId, DirtyChunk>> members, long size) throws IOException {
+        byte[] bytes = new byte[Math.toIntExact(size)];
+        int offset = 0;
+        for (Map.Entry<ChunkId, DirtyChunk> member : members) {
+            byte[] chunk = Files.readAllBytes(files.apply(member.getValue().id()));
+            if (chunk.length != member.getValue().length()) {
+                throw new IOException("Dirty chunk " + member.getValue().id() + " holds " + chunk.length + " bytes, expected "
+                        + member.getValue().length());
+            }
+            System.arraycopy(chunk, 0, bytes, offset, chunk.length);
+            offset += chunk.length;
+        }
+        return bytes;
     }
 
     private ChunkId hash(DirtyChunk chunk) throws IOException {

@@ -7,6 +7,8 @@ import dev.sail.volumes.client.ChunkSpec;
 import dev.sail.volumes.client.ChunkTransfer;
 import dev.sail.volumes.client.CommitResult;
 import dev.sail.volumes.client.Page;
+import dev.sail.volumes.client.PackSpec;
+import dev.sail.volumes.client.PackUpload;
 import dev.sail.volumes.client.PresignedUrl;
 import dev.sail.volumes.client.UploadPlan;
 import dev.sail.volumes.client.VolumeInfo;
@@ -215,6 +217,25 @@ public final class FakeRemote {
                 }
                 return new UploadPlan(uploads, present);
             }
+        }
+
+        /** The fake never packs: every missing chunk gets its own URL, as from a service that does not pack. */
+        @Override
+        public UploadPlan planPackedUploads(VolumeName volume, Collection<ChunkSpec> chunks) {
+            return planUploads(volume, chunks);
+        }
+
+        @Override
+        public List<PackUpload> packUploads(VolumeName volume, List<PackSpec> packs) {
+            throw new UnsupportedOperationException("The fake remote offers no packing, so nobody asks it for pack URLs");
+        }
+
+        @Override
+        public Set<ChunkId> verifyUploads(VolumeName volume, Collection<ChunkSpec> chunks, Collection<PackSpec> packs) {
+            if (!packs.isEmpty()) {
+                throw new UnsupportedOperationException("The fake remote offers no packing");
+            }
+            return verifyUploads(volume, chunks);
         }
 
         @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.chunking.ChunkingException;
 import dev.sail.volumes.manifest.CommitProposal;
 import dev.sail.volumes.manifest.ManifestException;
@@ -128,19 +129,60 @@ public final class ApiServer implements AutoCloseable {
         });
 
         r.post("/v1/volumes/{name}/uploads", ctx -> {
-            Map<ChunkId, Long> chunks = chunkSizes(body(ctx, "upload request"), "upload request");
-            VolumeOperations.UploadPlan plan = operations.planUploads(org(ctx), volumeName(ctx), chunks);
+            ObjectNode body = body(ctx, "upload request");
+            WireCodec.onlyFields(body, "upload request", Set.of("chunks", "packing"));
+            VolumeOperations.UploadMode mode = body.has("packing") && booleanField(body, "packing")
+                    ? VolumeOperations.UploadMode.SMALL_CHUNKS_IN_PACKS : VolumeOperations.UploadMode.CHUNKS;
+            VolumeOperations.UploadPlan plan = operations.planUploads(org(ctx), volumeName(ctx), chunkSizes(body), mode);
             ObjectNode answer = NODES.objectNode();
             ArrayNode uploads = answer.putArray("uploads");
             plan.uploads().forEach((id, presigned) -> uploads.add(presignedNode(id, presigned)));
             ArrayNode present = answer.putArray("present");
             plan.present().forEach(id -> present.add(id.toString()));
+            ArrayNode packable = answer.putArray("packable");
+            plan.packable().forEach(id -> packable.add(id.toString()));
             answer.put("expiresInSeconds", plan.expiresIn().toSeconds());
             ok(ctx, answer);
         });
+        r.post("/v1/volumes/{name}/packs", ctx -> {
+            ObjectNode body = body(ctx, "pack request");
+            WireCodec.onlyFields(body, "pack request", Set.of("packs"));
+            List<VolumeOperations.PackRequest> packs = new ArrayList<>();
+            for (JsonNode item : WireCodec.array(body, "packs")) {
+                ObjectNode pack = WireCodec.object(item, "pack");
+                WireCodec.onlyFields(pack, "pack", Set.of("id", "size", "chunks"));
+                List<VolumeOperations.ChunkSpec> chunks = new ArrayList<>();
+                chunkSizes(pack).forEach((id, size) -> chunks.add(new VolumeOperations.ChunkSpec(id, size)));
+                packs.add(new VolumeOperations.PackRequest(packId(pack.get("id")), WireCodec.longField(pack, "size"), chunks));
+            }
+            ObjectNode answer = NODES.objectNode();
+            ArrayNode answers = answer.putArray("packs");
+            for (VolumeOperations.PackUpload upload : operations.packUploads(org(ctx), volumeName(ctx), packs)) {
+                if (upload.upload().isPresent()) {
+                    ObjectNode node = answers.addObject().put("id", upload.id().toString())
+                            .put("url", upload.upload().get().url().toString());
+                    ObjectNode headers = node.putObject("headers");
+                    upload.upload().get().headers().forEach(headers::put);
+                } else {
+                    answers.addObject().put("id", upload.id().toString()).put("present", true);
+                }
+            }
+            answer.put("expiresInSeconds", operations.presignExpiry().toSeconds());
+            ok(ctx, answer);
+        });
         r.post("/v1/volumes/{name}/uploads/verify", ctx -> {
-            Map<ChunkId, Long> chunks = chunkSizes(body(ctx, "verify request"), "verify request");
-            Set<ChunkId> held = operations.verifyUploads(org(ctx), volumeName(ctx), chunks);
+            ObjectNode body = body(ctx, "verify request");
+            WireCodec.onlyFields(body, "verify request", Set.of("chunks", "packs"));
+            Map<ChunkId, Long> chunks = chunkSizes(body);
+            Map<PackId, Long> packs = new LinkedHashMap<>();
+            if (body.has("packs")) {
+                for (JsonNode item : WireCodec.array(body, "packs")) {
+                    ObjectNode pack = WireCodec.object(item, "pack");
+                    WireCodec.onlyFields(pack, "pack", Set.of("id", "size"));
+                    packs.put(packId(pack.get("id")), WireCodec.longField(pack, "size"));
+                }
+            }
+            Set<ChunkId> held = operations.verifyUploads(org(ctx), volumeName(ctx), chunks, packs);
             ObjectNode answer = NODES.objectNode();
             ArrayNode verified = answer.putArray("verified");
             held.forEach(id -> verified.add(id.toString()));
@@ -354,9 +396,8 @@ public final class ApiServer implements AutoCloseable {
         return WireCodec.parse(ctx.bodyAsBytes());
     }
 
-    /** The {@code chunks} of an upload or verify request: ids and sizes, each chunk at least one byte. */
-    private static Map<ChunkId, Long> chunkSizes(ObjectNode body, String what) {
-        WireCodec.onlyFields(body, what, Set.of("chunks"));
+    /** The {@code chunks} of an upload, pack or verify request: ids and sizes, each chunk at least one byte. */
+    private static Map<ChunkId, Long> chunkSizes(ObjectNode body) {
         Map<ChunkId, Long> chunks = new LinkedHashMap<>();
         for (JsonNode item : WireCodec.array(body, "chunks")) {
             ObjectNode chunk = WireCodec.object(item, "chunk");
@@ -365,9 +406,26 @@ public final class ApiServer implements AutoCloseable {
             if (size <= 0) {
                 throw new ServiceException(400, "invalid_chunk", "Invalid chunk size " + size + ": a chunk has at least one byte");
             }
-            chunks.put(WireCodec.chunkId(chunk.get("id")), size);
+            if (chunks.put(WireCodec.chunkId(chunk.get("id")), size) != null) {
+                throw new ServiceException(400, "invalid_chunk", "Chunk " + chunk.get("id").asText() + " is listed twice");
+            }
         }
         return chunks;
+    }
+
+    private static PackId packId(JsonNode node) {
+        if (node == null || !node.isTextual() || !ChunkId.isValidHex(node.asText())) {
+            throw new ServiceException(400, "invalid_pack", "Invalid pack id: a pack id is 64 lower-case hex characters");
+        }
+        return PackId.ofHex(node.asText());
+    }
+
+    private static boolean booleanField(ObjectNode object, String field) {
+        JsonNode node = object.get(field);
+        if (node == null || !node.isBoolean()) {
+            throw new ServiceException(400, "invalid_json", "Invalid JSON: '" + field + "' must be true or false");
+        }
+        return node.asBoolean();
     }
 
     private static ObjectNode body(Context ctx, String what) {

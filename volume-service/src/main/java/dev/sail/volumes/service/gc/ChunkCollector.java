@@ -5,6 +5,7 @@ import dev.sail.volumes.service.ServiceMetrics;
 import dev.sail.volumes.service.storage.ChunkStorage;
 import dev.sail.volumes.service.store.ChunkRecord;
 import dev.sail.volumes.service.store.ManifestStore;
+import dev.sail.volumes.service.store.PackRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes chunk objects that no volume references (deleted volumes, uploads whose commit never came).
+ * Deletes chunk objects that no volume references (deleted volumes, uploads whose commit never came),
+ * and packs none of whose chunks is needed.
  *
  * <p>Safety against a commit about to land: a chunk is deleted only when (1) its object is older than
  * the grace period, (2) the org's registry has not claimed it for a client within the grace period
@@ -32,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * chunks to writing its batch. So a commit either lands first (and the chunk is referenced) or checks
  * its chunks after the deletion (and fails with {@code missing_chunks}, to upload again). The grace
  * period must exceed the presign expiry plus the longest commit.
+ *
+ * <p>A pack is deleted under the same conditions, applied to each chunk read from it: it stays while one
+ * of the chunks the registry places in it is referenced or claimed, so a pack lives as long as its last
+ * needed chunk (its other bytes stay until then). A pack with no record is kept: nothing says which
+ * chunks may be read from it.
  *
  * <p>Chunks count as referenced while any retained commit of a live volume references them; history
  * pruning ({@link dev.sail.volumes.service.VolumeOperations#pruneHistory}) shrinks that set. Thread-safe;
@@ -96,28 +103,46 @@ public final class ChunkCollector implements AutoCloseable {
         synchronized (passLock) {
             Instant cutoff = clock.instant().minus(grace);
             Map<String, List<ChunkStorage.StoredChunk>> candidates = new HashMap<>();
+            Map<String, List<ChunkStorage.StoredPack>> packCandidates = new HashMap<>();
             long[] examined = {0};
-            storage.forEachChunk(chunk -> {
+            storage.forEachObject(chunk -> {
                 examined[0]++;
                 if (!chunk.lastModified().isAfter(cutoff)) {
                     candidates.computeIfAbsent(chunk.orgId(), org -> new ArrayList<>()).add(chunk);
                 }
+            }, pack -> {
+                examined[0]++;
+                if (!pack.lastModified().isAfter(cutoff)) {
+                    packCandidates.computeIfAbsent(pack.orgId(), org -> new ArrayList<>()).add(pack);
+                }
             });
             long deleted = 0;
             long bytes = 0;
-            for (Map.Entry<String, List<ChunkStorage.StoredChunk>> org : candidates.entrySet()) {
+            Set<String> orgs = new HashSet<>(candidates.keySet());
+            orgs.addAll(packCandidates.keySet());
+            for (String org : orgs) {
                 chunkLock.writeLock().lock();
                 try {
                     Set<ChunkId> referenced = new HashSet<>();
-                    store.forEachReferencedChunk(org.getKey(), referenced::add);
-                    for (ChunkStorage.StoredChunk chunk : org.getValue()) {
-                        if (referenced.contains(chunk.id()) || claimedRecently(org.getKey(), chunk.id(), cutoff)) {
+                    store.forEachReferencedChunk(org, referenced::add);
+                    for (ChunkStorage.StoredChunk chunk : candidates.getOrDefault(org, List.of())) {
+                        if (referenced.contains(chunk.id()) || claimedRecently(org, chunk.id(), cutoff)) {
                             continue;
                         }
-                        store.removeChunk(org.getKey(), chunk.id());
-                        storage.delete(org.getKey(), chunk.id());
+                        store.removeChunk(org, chunk.id());
+                        storage.delete(org, chunk.id());
                         deleted++;
                         bytes += chunk.size();
+                    }
+                    for (ChunkStorage.StoredPack stored : packCandidates.getOrDefault(org, List.of())) {
+                        Optional<PackRecord> pack = store.findPack(org, stored.id());
+                        if (pack.isEmpty() || needed(org, pack.get(), referenced, cutoff)) {
+                            continue;
+                        }
+                        store.removePack(org, pack.get());
+                        storage.deletePack(org, stored.id());
+                        deleted++;
+                        bytes += stored.size();
                     }
                 } finally {
                     chunkLock.writeLock().unlock();
@@ -129,6 +154,18 @@ public final class ChunkCollector implements AutoCloseable {
             metrics.gc(deleted, bytes);
             return new Result(examined[0], deleted, bytes);
         }
+    }
+
+    /** Whether some chunk the registry reads from {@code pack} is referenced or was claimed within the grace period. */
+    private boolean needed(String orgId, PackRecord pack, Set<ChunkId> referenced, Instant cutoff) {
+        for (PackRecord.Member member : pack.chunks()) {
+            Optional<ChunkRecord> record = store.findChunk(orgId, member.id());
+            boolean readFromHere = record.flatMap(ChunkRecord::slice).map(s -> s.pack().equals(pack.id())).orElse(false);
+            if (readFromHere && (referenced.contains(member.id()) || record.get().claimedAt().isAfter(cutoff))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean claimedRecently(String orgId, ChunkId id, Instant cutoff) {

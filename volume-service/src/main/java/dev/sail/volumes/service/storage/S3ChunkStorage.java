@@ -1,6 +1,7 @@
 package dev.sail.volumes.service.storage;
 
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.service.ServiceException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +120,27 @@ public final class S3ChunkStorage implements ChunkStorage {
     }
 
     @Override
+    public Presigned presignPackPut(String orgId, PackId pack, long size) {
+        try {
+            Map<String, String> headers = settings.checksums() ? Map.of(CHECKSUM_HEADER, pack.hash().base64()) : Map.of();
+            return new Presigned(presigner.presign("PUT", ChunkStorage.key(orgId, pack), settings.presignExpiry(), headers), headers);
+        } catch (SdkException e) {
+            throw unavailable("presign the upload of pack " + pack.abbreviated(), e);
+        }
+    }
+
+    @Override
+    public Presigned presignPackSlice(String orgId, PackId pack, long offset, long size) {
+        try {
+            // The range is signed: the URL reads this slice and nothing else of the pack.
+            Map<String, String> headers = Map.of("range", ChunkStorage.range(offset, size));
+            return new Presigned(presigner.presign("GET", ChunkStorage.key(orgId, pack), settings.presignExpiry(), headers), headers);
+        } catch (SdkException e) {
+            throw unavailable("presign a read of pack " + pack.abbreviated(), e);
+        }
+    }
+
+    @Override
     public Presigned presignGet(String orgId, ChunkId id) {
         try {
             return new Presigned(presigner.presign("GET", ChunkStorage.key(orgId, id), settings.presignExpiry(), Map.of()), Map.of());
@@ -134,9 +156,18 @@ public final class S3ChunkStorage implements ChunkStorage {
 
     @Override
     public OptionalLong sizeOf(String orgId, ChunkId id) {
-        String what = "check chunk " + id.abbreviated();
+        return sizeOf(ChunkStorage.key(orgId, id), "check chunk " + id.abbreviated());
+    }
+
+    @Override
+    public OptionalLong packSizeOf(String orgId, PackId pack) {
+        return sizeOf(ChunkStorage.key(orgId, pack), "check pack " + pack.abbreviated());
+    }
+
+    /** The size of the object at {@code key} by HEAD, or empty when there is none; {@code what} names it in errors. */
+    private OptionalLong sizeOf(String key, String what) {
         for (int attempt = 1; ; attempt++) {
-            URI url = presigner.presign("HEAD", ChunkStorage.key(orgId, id), HEAD_URL_EXPIRY, Map.of());
+            URI url = presigner.presign("HEAD", key, HEAD_URL_EXPIRY, Map.of());
             try {
                 HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
                 connection.setRequestMethod("HEAD");
@@ -177,14 +208,19 @@ public final class S3ChunkStorage implements ChunkStorage {
     }
 
     @Override
-    public void forEachChunk(Consumer<StoredChunk> action) {
+    public void forEachObject(Consumer<StoredChunk> chunks, Consumer<StoredPack> packs) {
         try {
             ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(settings.bucket()).prefix("orgs/").build();
             for (S3Object object : client.listObjectsV2Paginator(request).contents()) {
-                // orgs/<orgId>/chunks/<hex[0:2]>/<hex>
+                // orgs/<orgId>/chunks/<hex[0:2]>/<hex> or orgs/<orgId>/packs/<hex[0:2]>/<hex>
                 String[] parts = object.key().split("/");
-                if (parts.length == 5 && parts[2].equals("chunks") && ChunkId.isValidHex(parts[4])) {
-                    action.accept(new StoredChunk(parts[1], ChunkId.ofHex(parts[4]), object.size(), object.lastModified()));
+                if (parts.length != 5 || !ChunkId.isValidHex(parts[4])) {
+                    continue;
+                }
+                switch (parts[2]) {
+                    case "chunks" -> chunks.accept(new StoredChunk(parts[1], ChunkId.ofHex(parts[4]), object.size(), object.lastModified()));
+                    case "packs" -> packs.accept(new StoredPack(parts[1], PackId.ofHex(parts[4]), object.size(), object.lastModified()));
+                    default -> { }
                 }
             }
         } catch (SdkException e) {
@@ -200,6 +236,17 @@ public final class S3ChunkStorage implements ChunkStorage {
             // Already gone: what a delete wants.
         } catch (SdkException e) {
             throw unavailable("delete chunk " + id.abbreviated(), e);
+        }
+    }
+
+    @Override
+    public void deletePack(String orgId, PackId pack) {
+        try {
+            client.deleteObject(d -> d.bucket(settings.bucket()).key(ChunkStorage.key(orgId, pack)));
+        } catch (NoSuchKeyException e) {
+            // Already gone: what a delete wants.
+        } catch (SdkException e) {
+            throw unavailable("delete pack " + pack.abbreviated(), e);
         }
     }
 

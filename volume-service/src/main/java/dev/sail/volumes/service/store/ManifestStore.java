@@ -2,6 +2,7 @@ package dev.sail.volumes.service.store;
 
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.manifest.ManifestView;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
@@ -127,6 +128,20 @@ public interface ManifestStore extends AutoCloseable {
 
     /** Forgets a chunk the org held (garbage collection deleted it). */
     void removeChunk(String orgId, ChunkId id);
+
+    /**
+     * Registers chunks found in storage unless the org already holds them (not synced: a lost registration
+     * only costs a check); a chunk already held keeps where it is. Answers the ones registered now.
+     */
+    List<ChunkRecord> putChunksIfAbsent(String orgId, Collection<ChunkRecord> chunks);
+
+    /** Remembers a pack a client is about to upload (not synced: a lost record only costs a new upload). */
+    void putPack(String orgId, PackRecord pack);
+
+    Optional<PackRecord> findPack(String orgId, PackId id);
+
+    /** Forgets a pack and the registrations of its chunks that point into it (garbage collection deleted it). */
+    void removePack(String orgId, PackRecord pack);
 
     /** True when some commit of this volume references the chunk. */
     boolean isReferenced(VolumeRecord volume, ChunkId id);

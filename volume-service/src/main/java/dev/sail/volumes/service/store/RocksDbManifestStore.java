@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.manifest.Change;
 import dev.sail.volumes.manifest.Entry;
 import dev.sail.volumes.manifest.VolumeName;
@@ -507,8 +508,7 @@ public final class RocksDbManifestStore implements ManifestStore {
     @Override
     public Optional<ChunkRecord> findChunk(String orgId, ChunkId id) {
         checkOpen();
-        return readJson(meta, chunkKey(orgId, id)).map(node ->
-                new ChunkRecord(id, node.path("size").asLong(), Instant.ofEpochMilli(node.path("claimedAt").asLong())));
+        return readJson(meta, chunkKey(orgId, id)).map(node -> chunkRecord(id, node));
     }
 
     @Override
@@ -571,6 +571,73 @@ public final class RocksDbManifestStore implements ManifestStore {
     }
 
     @Override
+    public synchronized List<ChunkRecord> putChunksIfAbsent(String orgId, Collection<ChunkRecord> chunks) {
+        // Synchronized: two packs holding one chunk must not both register it, one over the other.
+        checkOpen();
+        List<ChunkRecord> added = new ArrayList<>();
+        try (WriteBatch batch = new WriteBatch()) {
+            for (ChunkRecord chunk : chunks) {
+                byte[] key = utf8(chunkKey(orgId, chunk.id()));
+                if (db.get(meta, key) == null) {
+                    batch.put(meta, key, WireCodec.bytes(chunkNode(chunk)));
+                    added.add(chunk);
+                }
+            }
+            db.write(unsynced, batch);
+        } catch (RocksDBException e) {
+            throw failure("register chunks of org " + orgId, e);
+        }
+        return added;
+    }
+
+    @Override
+    public void putPack(String orgId, PackRecord pack) {
+        checkOpen();
+        ObjectNode node = NODES.objectNode();
+        node.put("size", pack.size());
+        node.put("createdAt", pack.createdAt().toEpochMilli());
+        ArrayNode members = node.putArray("chunks");
+        for (PackRecord.Member member : pack.chunks()) {
+            members.addObject().put("id", member.id().toString()).put("offset", member.offset()).put("size", member.size());
+        }
+        try {
+            db.put(meta, unsynced, utf8(packKey(orgId, pack.id())), WireCodec.bytes(node));
+        } catch (RocksDBException e) {
+            throw failure("remember pack " + pack.id().abbreviated() + " of org " + orgId, e);
+        }
+    }
+
+    @Override
+    public Optional<PackRecord> findPack(String orgId, PackId id) {
+        checkOpen();
+        return readJson(meta, packKey(orgId, id)).map(node -> {
+            List<PackRecord.Member> members = new ArrayList<>();
+            for (JsonNode member : node.path("chunks")) {
+                members.add(new PackRecord.Member(ChunkId.ofHex(member.path("id").asText()), member.path("offset").asLong(),
+                        member.path("size").asLong()));
+            }
+            return new PackRecord(id, node.path("size").asLong(), members, Instant.ofEpochMilli(node.path("createdAt").asLong()));
+        });
+    }
+
+    @Override
+    public synchronized void removePack(String orgId, PackRecord pack) {
+        checkOpen();
+        try (WriteBatch batch = new WriteBatch()) {
+            for (PackRecord.Member member : pack.chunks()) {
+                Optional<ChunkRecord> registered = findChunk(orgId, member.id());
+                if (registered.isPresent() && registered.get().slice().map(s -> s.pack().equals(pack.id())).orElse(false)) {
+                    batch.delete(meta, utf8(chunkKey(orgId, member.id())));
+                }
+            }
+            batch.delete(meta, utf8(packKey(orgId, pack.id())));
+            db.write(synced, batch);
+        } catch (RocksDBException e) {
+            throw failure("forget pack " + pack.id().abbreviated() + " of org " + orgId, e);
+        }
+    }
+
+    @Override
     public void removeChunk(String orgId, ChunkId id) {
         checkOpen();
         try {
@@ -628,6 +695,10 @@ public final class RocksDbManifestStore implements ManifestStore {
 
     private static String chunkKey(String orgId, ChunkId id) {
         return "chunk/" + orgId + "/" + id;
+    }
+
+    private static String packKey(String orgId, PackId id) {
+        return "pack/" + orgId + "/" + id;
     }
 
     /** {@code volumeId | dir | 0 | name | 0}: every version of one path shares it. */
@@ -772,7 +843,15 @@ public final class RocksDbManifestStore implements ManifestStore {
         ObjectNode node = NODES.objectNode();
         node.put("size", chunk.size());
         node.put("claimedAt", chunk.claimedAt().toEpochMilli());
+        chunk.slice().ifPresent(slice -> node.put("pack", slice.pack().toString()).put("offset", slice.offset()));
         return node;
+    }
+
+    private static ChunkRecord chunkRecord(ChunkId id, JsonNode node) {
+        Optional<ChunkRecord.Slice> slice = node.has("pack")
+                ? Optional.of(new ChunkRecord.Slice(PackId.ofHex(node.path("pack").asText()), node.path("offset").asLong()))
+                : Optional.empty();
+        return new ChunkRecord(id, node.path("size").asLong(), Instant.ofEpochMilli(node.path("claimedAt").asLong()), slice);
     }
 
     // ---- plumbing ---------------------------------------------------------------------------

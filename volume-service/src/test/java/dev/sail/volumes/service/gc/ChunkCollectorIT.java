@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.chunking.PackId;
 import dev.sail.volumes.manifest.Change;
 import dev.sail.volumes.manifest.CommitProposal;
 import dev.sail.volumes.manifest.Entry;
@@ -17,6 +18,7 @@ import dev.sail.volumes.service.ServiceMetrics;
 import dev.sail.volumes.service.VolumeOperations;
 import dev.sail.volumes.service.store.ChunkRecord;
 import dev.sail.volumes.service.store.Org;
+import dev.sail.volumes.service.store.PackRecord;
 import dev.sail.volumes.service.store.RocksDbManifestStore;
 import dev.sail.volumes.service.store.VolumeRecord;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -203,6 +206,56 @@ class ChunkCollectorIT {
     private void commit(String key, Change change) {
         long head = volume().headSeq();
         operations.commit(org, name, new CommitProposal(head, key, "m", List.of(change)));
+    }
+
+    @Test
+    void aPackStaysWhileOneOfItsChunksIsNeededAndGoesWithItsRecordsOnceNoneIs() throws Exception {
+        ChunkId a = ChunkId.ofDigest(MessageDigest.getInstance("SHA-256").digest(new byte[] {10}));
+        ChunkId b = ChunkId.ofDigest(MessageDigest.getInstance("SHA-256").digest(new byte[] {11, 12}));
+        PackId pack = PackId.of(new byte[] {10, 11, 12});
+        Instant longAgo = Instant.now().minus(Duration.ofDays(1));
+        storage.putPack(org.id(), pack, 3, longAgo);
+        store.putPack(org.id(), new PackRecord(pack, 3, List.of(new PackRecord.Member(a, 0, 1), new PackRecord.Member(b, 1, 2)), longAgo));
+        store.putChunksIfAbsent(org.id(), List.of(
+                new ChunkRecord(a, 1, longAgo, Optional.of(new ChunkRecord.Slice(pack, 0))),
+                new ChunkRecord(b, 2, longAgo, Optional.of(new ChunkRecord.Slice(pack, 1)))));
+        operations.commit(org, name, new CommitProposal(0, "packed", "m",
+                List.of(new Change(VolumePath.of("a"), new Entry.File(1, 0644, 0, List.of(a))))));
+
+        ChunkCollector.Result first = collector.collect();
+        assertThat(first.deleted()).as("only the unreferenced chunk object of setUp").isEqualTo(1);
+        assertThat(storage.containsPack(org.id(), pack)).as("a is referenced and read from the pack").isTrue();
+        assertThat(store.findChunk(org.id(), b)).as("b is kept with its pack").isPresent();
+
+        operations.deleteVolume(org, name);
+        ChunkCollector.Result result = collector.collect();
+
+        assertThat(storage.containsPack(org.id(), pack)).isFalse();
+        assertThat(result.deleted()).isEqualTo(1);
+        assertThat(result.bytesDeleted()).as("the whole pack").isEqualTo(3);
+        assertThat(store.findPack(org.id(), pack)).isEmpty();
+        assertThat(store.findChunk(org.id(), a)).isEmpty();
+        assertThat(store.findChunk(org.id(), b)).isEmpty();
+    }
+
+    @Test
+    void aPackWhoseChunksAreReadFromElsewhereGoesAndOneWithoutARecordStays() throws Exception {
+        PackId duplicate = PackId.of(new byte[] {1, 2, 3});
+        PackId unknown = PackId.of(new byte[] {9, 9, 9});
+        Instant longAgo = Instant.now().minus(Duration.ofDays(1));
+        // The chunk is held alone (its own object) and referenced; a pack also holds it, but reads go to the object.
+        store.putChunks(org.id(), List.of(new ChunkRecord(chunk, 3, longAgo)));
+        commitReferencingChunk();
+        storage.putPack(org.id(), duplicate, 3, longAgo);
+        store.putPack(org.id(), new PackRecord(duplicate, 3, List.of(new PackRecord.Member(chunk, 0, 3)), longAgo));
+        storage.putPack(org.id(), unknown, 3, longAgo);
+
+        collector.collect();
+
+        assertThat(storage.containsPack(org.id(), duplicate)).as("nothing reads from it").isFalse();
+        assertThat(store.findChunk(org.id(), chunk)).as("the chunk's own registration stays").isPresent();
+        assertThat(storage.contains(org.id(), chunk)).isTrue();
+        assertThat(storage.containsPack(org.id(), unknown)).as("no record says what it holds: kept").isTrue();
     }
 
     private VolumeOperations.CommitAnswer commitReferencingChunk() {
