@@ -408,6 +408,34 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * The entries of a directory with their attributes, sorted by name ({@code .} and {@code ..}
+     * are the binding's), from one resolution of the directory: a binding hands the kernel each
+     * entry's type and attributes without a lookup per name. Each entry's attributes are what
+     * {@link #getattr(String)} answers for its path.
+     */
+    public List<DirEntry> readdirWithAttributes(String path) {
+        VolumePath p = parse(path);
+        ns.readLock().lock();
+        try {
+            Resolved resolved = resolveExisting(p);
+            if (!resolved.isDirectory()) {
+                throw new FsError(Errno.ENOTDIR, "Not a directory: " + p);
+            }
+            Map<String, Versioned> published = resolved.remoteBelow() ? remote.children(p) : Map.of();
+            List<DirEntry> entries = new ArrayList<>();
+            for (String name : children(p, resolved).keySet()) {
+                // children() lists a name only when its overlay entry is not a whiteout or the base has it.
+                Versioned base = published.get(name);
+                Resolved child = new Resolved(overlay.get(p.child(name)), base == null ? null : base.entry(), false);
+                entries.add(new DirEntry(name, attributes(child)));
+            }
+            return entries;
+        } finally {
+            ns.readLock().unlock();
+        }
+    }
+
     public String readlink(String path) {
         VolumePath p = parse(path);
         ns.readLock().lock();

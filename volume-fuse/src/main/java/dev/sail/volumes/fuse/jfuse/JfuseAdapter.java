@@ -1,6 +1,7 @@
 package dev.sail.volumes.fuse.jfuse;
 
 import dev.sail.volumes.fuse.core.Attributes;
+import dev.sail.volumes.fuse.core.DirEntry;
 import dev.sail.volumes.fuse.core.Errno;
 import dev.sail.volumes.fuse.core.FsError;
 import dev.sail.volumes.fuse.core.FuseCalls;
@@ -65,7 +66,11 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
-        return calls.runVoid("getattr", path, () -> fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path)));
+        return calls.runVoid("getattr", path, () -> {
+            fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path));
+            // libfuse answers every lookup, create, mkdir and symlink through getattr: the kernel may cache this name now.
+            kernelCache.ifPresent(k -> k.shown(path));
+        });
     }
 
     @Override
@@ -80,12 +85,18 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int unlink(String path) {
-        return calls.runVoid("unlink", path, () -> fs.unlink(path));
+        return calls.runVoid("unlink", path, () -> {
+            fs.unlink(path);
+            kernelCache.ifPresent(k -> k.removed(path));
+        });
     }
 
     @Override
     public int rmdir(String path) {
-        return calls.runVoid("rmdir", path, () -> fs.rmdir(path));
+        return calls.runVoid("rmdir", path, () -> {
+            fs.rmdir(path);
+            kernelCache.ifPresent(k -> k.removed(path));
+        });
     }
 
     @Override
@@ -95,7 +106,14 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int rename(String oldpath, String newpath, int flags) {
-        return calls.runVoid("rename", oldpath, () -> fs.rename(oldpath, newpath, flags));
+        return calls.runVoid("rename", oldpath, () -> {
+            fs.rename(oldpath, newpath, flags);
+            // The kernel moves the dentry to the new name without a lookup.
+            kernelCache.ifPresent(k -> {
+                k.removed(oldpath);
+                k.shown(newpath);
+            });
+        });
     }
 
     @Override
@@ -181,8 +199,10 @@ final class JfuseAdapter implements FuseOperations {
         return calls.runVoid("readdir", path, () -> {
             filler.fill(".");
             filler.fill("..");
-            for (String name : fs.readdir(path)) {
-                filler.fill(name);
+            // The type lets find and ls -R walk without a lookup per name. In libfuse 3.14 the attributes
+            // beyond it reach the kernel only with readdir offsets, which this listing (filled whole) does not use.
+            for (DirEntry entry : fs.readdirWithAttributes(path)) {
+                filler.fill(entry.name(), stat -> fill(stat, entry.attributes()));
             }
         });
     }
