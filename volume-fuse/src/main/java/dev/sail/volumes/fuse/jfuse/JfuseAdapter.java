@@ -48,6 +48,9 @@ final class JfuseAdapter implements FuseOperations {
     @Override
     public void init(FuseConnInfo conn, FuseConfig cfg) {
         kernelCache.ifPresent(JfuseKernelCache::captureSession);
+        // readdir fills a listing whole (offset 0), and for such listings libfuse 3.14 sends READDIRPLUS
+        // entries without attributes (node id 0, which the kernel ignores): plain READDIR says the same in less.
+        conn.setWant(conn.want() & ~FuseConnInfo.FUSE_CAP_READDIRPLUS);
     }
 
     @Override
@@ -199,10 +202,9 @@ final class JfuseAdapter implements FuseOperations {
         return calls.runVoid("readdir", path, () -> {
             filler.fill(".");
             filler.fill("..");
-            // The type lets find and ls -R walk without a lookup per name. In libfuse 3.14 the attributes
-            // beyond it reach the kernel only with readdir offsets, which this listing (filled whole) does not use.
+            // The type lets find and ls -R walk without a lookup per name; libfuse passes nothing else of the stat on.
             for (DirEntry entry : fs.readdirWithAttributes(path)) {
-                filler.fill(entry.name(), stat -> fill(stat, entry.attributes()));
+                filler.fill(entry.name(), stat -> stat.setMode(entry.attributes().stMode()));
             }
         });
     }

@@ -125,21 +125,27 @@ class KernelNameCacheIT {
     }
 
     @Test
-    void findWalksAnUncachedDirectoryWithoutALookupPerFile() throws Exception {
-        Side a = mount("types", "a");
-        Files.createDirectories(a.resolve("many/sub"));
-        for (int i = 0; i < 100; i++) {
-            Files.writeString(a.resolve("many/f" + i), "x");
+    void aReloadStatsEachCachedParentOnceAndLeavesDirectoriesTheKernelNeverLookedUpAlone() throws Exception {
+        Side a = mount("cost", "a");
+        Files.createDirectories(a.resolve("hot"));
+        Files.createDirectories(a.resolve("cold/sub"));
+        Files.writeString(a.resolve("hot/seen"), "seen");
+        a.sync().commit(null);
+        Side b = mount("cost", "b");
+        assertThat(Files.readString(b.resolve("hot/seen"))).isEqualTo("seen");
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(a.resolve("hot/new" + i), "new");
+            Files.writeString(a.resolve("cold/sub/new" + i), "new");
         }
         a.sync().commit(null);
-        Side b = mount("types", "b");
+
         long before = b.getattrCalls();
+        b.sync().reload();
 
-        List<String> found = run("find", b.resolve("many").toString());
-
-        assertThat(found).hasSize(102);
-        assertThat(b.getattrCalls() - before).as("readdir gives each entry's type, so find looks up only directories")
-                .isLessThan(10);
+        assertThat(b.getattrCalls() - before).as("calls reaching the daemon while the reload invalidates 100 new names:"
+                + " one stat of hot/, none for cold/ (b's kernel never looked it up)").isEqualTo(1);
+        assertThat(list(b.resolve("hot"))).hasSize(51);
+        assertThat(list(b.resolve("cold/sub"))).hasSize(50);
     }
 
     @Test
