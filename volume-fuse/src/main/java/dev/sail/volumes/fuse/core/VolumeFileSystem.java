@@ -423,12 +423,14 @@ public final class VolumeFileSystem implements AutoCloseable {
                 throw new FsError(Errno.ENOTDIR, "Not a directory: " + p);
             }
             Map<String, Versioned> published = resolved.remoteBelow() ? remote.children(p) : Map.of();
+            Set<String> changed = overlayChildren.getOrDefault(p, Set.of());
             List<DirEntry> entries = new ArrayList<>();
             for (String name : children(p, resolved).keySet()) {
-                // children() lists a name only when its overlay entry is not a whiteout or the base has it.
+                // children() lists a name only when its overlay entry is not a whiteout or the base has it;
+                // only names in overlayChildren can have an overlay entry (the common case in a big listing: none).
+                Local local = changed.contains(name) ? overlay.get(p.child(name)) : null;
                 Versioned base = published.get(name);
-                Resolved child = new Resolved(overlay.get(p.child(name)), base == null ? null : base.entry(), false);
-                entries.add(new DirEntry(name, attributes(child)));
+                entries.add(new DirEntry(name, attributes(new Resolved(local, base == null ? null : base.entry(), false))));
             }
             return entries;
         } finally {

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -43,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *       included, looks it up again. That call needs the parent's node id; the high-level API
  *       reports node ids as {@code st_ino} (without {@code use_ino}), so the parent is
  *       {@code lstat}ed through the mount point. Only parents the kernel holds are stat-ed (libfuse
- *       has a node for them), so the stat is answered from the kernel's cache or by a lookup in the
- *       new state, and a parent the kernel never looked up costs nothing: no dentry can hang below it.</li>
+ *       has a node for them): the walk to them uses the kernel's cached names, and the stat costs one
+ *       getattr (the parent's attributes were just marked stale). A parent the kernel never looked up
+ *       costs nothing: no dentry can hang below it.</li>
  * </ul>
  * Parents are visited deepest first and each once, so the cost is proportional to the number of
  * changed paths. A deleted directory's own name is invalidated in its parent like any other path.
