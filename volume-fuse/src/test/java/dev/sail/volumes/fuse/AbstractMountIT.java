@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sail.volumes.chunking.ChunkLayout;
+import dev.sail.volumes.fuse.core.FuseCalls;
 import dev.sail.volumes.fuse.core.InMemoryLocalStore;
 import dev.sail.volumes.fuse.core.Synchronizer;
 import dev.sail.volumes.fuse.core.VolumeFileSystem;
@@ -16,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * file operations through the kernel. The mount is always unmounted, even when an assertion fails.
  */
 public abstract class AbstractMountIT {
-    /** Mounts {@code fs} at {@code mountpoint} with the binding under test. */
-    protected abstract FuseMount mount(VolumeFileSystem fs, Path mountpoint);
+    /** Mounts {@code fs} at {@code mountpoint} with the binding under test, its callbacks going through {@code calls}. */
+    protected abstract FuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint);
 
     @TempDir
     protected Path temp;
@@ -39,7 +42,7 @@ public abstract class AbstractMountIT {
         Path mountpoint = Files.createDirectories(temp.resolve("mnt"));
         try (VolumeFileSystem fs = VolumeFileSystem.open(remote.service(), remote.transfer(), info, new InMemoryLocalStore(),
                 temp.resolve("state"), VolumeFileSystem.Settings.defaults())) {
-            FuseMount mount = mount(fs, mountpoint);
+            FuseMount mount = mount(fs, new FuseCalls(), mountpoint);
             try {
                 byte[] big = new byte[3 << 20];
                 new Random(1).nextBytes(big);
@@ -79,4 +82,49 @@ public abstract class AbstractMountIT {
         }
     }
 
+    @Test
+    void listingsGiveEachEntrysTypeSoFindLooksUpOnlyDirectories() throws Exception {
+        FakeRemote remote = new FakeRemote(new ChunkLayout(64 << 10, 1 << 20, 256 << 10));
+        var info = remote.service().createVolumeIfMissing(VolumeName.of("types"));
+        Path mountpoint = Files.createDirectories(temp.resolve("mnt"));
+        try (VolumeFileSystem fs = VolumeFileSystem.open(remote.service(), remote.transfer(), info, new InMemoryLocalStore(),
+                temp.resolve("state"), VolumeFileSystem.Settings.defaults())) {
+            fs.mkdir("/d", 0755);
+            fs.mkdir("/d/sub", 0755);
+            for (int i = 0; i < 100; i++) {
+                fs.release(fs.create("/d/f" + i, 0644, 0101));
+            }
+            fs.symlink("f0", "/d/link");
+            FuseCalls calls = new FuseCalls();
+            FuseMount mount = mount(fs, calls, mountpoint);
+            try {
+                // find believes the type a listing gives and stats nothing when it has one, so wrong types show here.
+                assertThat(find(mountpoint.resolve("d"), "f")).hasSize(100);
+                assertThat(find(mountpoint.resolve("d"), "d")).containsExactlyInAnyOrder(
+                        mountpoint.resolve("d").toString(), mountpoint.resolve("d/sub").toString());
+                assertThat(find(mountpoint.resolve("d"), "l")).containsExactly(mountpoint.resolve("d/link").toString());
+                long lookups = calls.stats().entrySet().stream().filter(e -> e.getKey().endsWith("getattr"))
+                        .mapToLong(e -> e.getValue().calls()).sum();
+                // Without types, each find would look up all 101 files; with them, only the directories (repeatedly
+                // where the binding caches no names).
+                assertThat(lookups).as("getattr calls for three finds over 2 directories and 101 other entries").isLessThan(101);
+            } finally {
+                mount.close();
+                assertThat(FuseEnvironment.isMounted(mountpoint)).isFalse();
+            }
+        } finally {
+            if (FuseEnvironment.isMounted(mountpoint)) {
+                FuseEnvironment.fusermountUnmount(mountpoint);
+            }
+        }
+    }
+
+    /** The paths {@code find DIR -type TYPE} prints. */
+    private static List<String> find(Path dir, String type) throws Exception {
+        Process process = new ProcessBuilder("find", dir.toString(), "-type", type).redirectErrorStream(true).start();
+        List<String> lines = process.inputReader().lines().toList();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("find's exit code (output %s)", lines).isZero();
+        return lines;
+    }
 }

@@ -437,6 +437,36 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * The entries of a directory with their attributes, sorted by name ({@code .} and {@code ..}
+     * are the binding's), from one resolution of the directory: a binding hands the kernel each
+     * entry's type and attributes without a lookup per name. Each entry's attributes are what
+     * {@link #getattr(String)} answers for its path.
+     */
+    public List<DirEntry> readdirWithAttributes(String path) {
+        VolumePath p = parse(path);
+        ns.readLock().lock();
+        try {
+            Resolved resolved = resolveExisting(p);
+            if (!resolved.isDirectory()) {
+                throw new FsError(Errno.ENOTDIR, "Not a directory: " + p);
+            }
+            Map<String, Versioned> published = resolved.remoteBelow() ? remote.children(p) : Map.of();
+            Set<String> changed = overlayChildren.getOrDefault(p, Set.of());
+            List<DirEntry> entries = new ArrayList<>();
+            for (String name : children(p, resolved).keySet()) {
+                // children() lists a name only when its overlay entry is not a whiteout or the base has it;
+                // only names in overlayChildren can have an overlay entry (the common case in a big listing: none).
+                Local local = changed.contains(name) ? overlay.get(p.child(name)) : null;
+                Versioned base = published.get(name);
+                entries.add(new DirEntry(name, attributes(new Resolved(local, base == null ? null : base.entry(), false))));
+            }
+            return entries;
+        } finally {
+            ns.readLock().unlock();
+        }
+    }
+
     public String readlink(String path) {
         VolumePath p = parse(path);
         ns.readLock().lock();

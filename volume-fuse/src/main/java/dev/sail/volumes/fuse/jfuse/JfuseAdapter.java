@@ -1,6 +1,7 @@
 package dev.sail.volumes.fuse.jfuse;
 
 import dev.sail.volumes.fuse.core.Attributes;
+import dev.sail.volumes.fuse.core.DirEntry;
 import dev.sail.volumes.fuse.core.Errno;
 import dev.sail.volumes.fuse.core.FsError;
 import dev.sail.volumes.fuse.core.FuseCalls;
@@ -47,6 +48,9 @@ final class JfuseAdapter implements FuseOperations {
     @Override
     public void init(FuseConnInfo conn, FuseConfig cfg) {
         kernelCache.ifPresent(JfuseKernelCache::captureSession);
+        // readdir fills a listing whole (offset 0), and for such listings libfuse 3.14 sends READDIRPLUS
+        // entries without attributes (node id 0, which the kernel ignores): plain READDIR says the same in less.
+        conn.setWant(conn.want() & ~FuseConnInfo.FUSE_CAP_READDIRPLUS);
     }
 
     @Override
@@ -65,7 +69,11 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
-        return calls.runVoid("getattr", path, () -> fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path)));
+        return calls.runVoid("getattr", path, () -> {
+            fill(stat, fi != null ? fs.getattr(fi.getFh()) : fs.getattr(path));
+            // libfuse answers every lookup, create, mkdir and symlink through getattr: the kernel may cache this name now.
+            kernelCache.ifPresent(k -> k.shown(path));
+        });
     }
 
     @Override
@@ -80,12 +88,18 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int unlink(String path) {
-        return calls.runVoid("unlink", path, () -> fs.unlink(path));
+        return calls.runVoid("unlink", path, () -> {
+            fs.unlink(path);
+            kernelCache.ifPresent(k -> k.removed(path));
+        });
     }
 
     @Override
     public int rmdir(String path) {
-        return calls.runVoid("rmdir", path, () -> fs.rmdir(path));
+        return calls.runVoid("rmdir", path, () -> {
+            fs.rmdir(path);
+            kernelCache.ifPresent(k -> k.removed(path));
+        });
     }
 
     @Override
@@ -95,7 +109,14 @@ final class JfuseAdapter implements FuseOperations {
 
     @Override
     public int rename(String oldpath, String newpath, int flags) {
-        return calls.runVoid("rename", oldpath, () -> fs.rename(oldpath, newpath, flags));
+        return calls.runVoid("rename", oldpath, () -> {
+            fs.rename(oldpath, newpath, flags);
+            // The kernel moves the dentry to the new name without a lookup.
+            kernelCache.ifPresent(k -> {
+                k.removed(oldpath);
+                k.shown(newpath);
+            });
+        });
     }
 
     @Override
@@ -181,8 +202,9 @@ final class JfuseAdapter implements FuseOperations {
         return calls.runVoid("readdir", path, () -> {
             filler.fill(".");
             filler.fill("..");
-            for (String name : fs.readdir(path)) {
-                filler.fill(name);
+            // The type lets find and ls -R walk without a lookup per name; libfuse passes nothing else of the stat on.
+            for (DirEntry entry : fs.readdirWithAttributes(path)) {
+                filler.fill(entry.name(), stat -> stat.setMode(entry.attributes().stMode()));
             }
         });
     }

@@ -17,37 +17,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A mount through jfuse (libfuse3). Pages of a file are cached by the kernel while its size and
- * modification time stay the same ({@code auto_cache}); attributes are cached for
- * {@value #CACHE_SECONDS} s and invalidated through {@link JfuseKernelCache} whenever a reload or
- * another mount's commit changes them (without that function, timeouts of 0). Names are never
- * cached ({@code entry_timeout=0}): {@code fuse_invalidate_path} drops an inode's attributes and
- * pages but not the dentry, so a name deleted by a reload would otherwise linger.
+ * A mount through jfuse (libfuse3). The kernel caches names (positive dentries) and attributes for
+ * {@value #CACHE_SECONDS} s, and pages of a file while its size and modification time stay the
+ * same ({@code auto_cache}). Changes made through the mount keep those caches coherent by
+ * themselves (the kernel updates its dentries on create, unlink, rename and the like); changes that
+ * come from elsewhere, a reload or other mounts' commits pulled in by a commit, are pushed out of
+ * them by {@link JfuseKernelCache} before the reload or commit returns, so every new operation sees
+ * the new state. Names that do not exist are never cached ({@code negative_timeout=0}): each miss
+ * is asked again.
+ *
+ * <p>Where libfuse3 lacks the invalidation functions, or the session cannot be captured in
+ * {@code init}, the mount caches nothing (all timeouts 0) rather than show a stale state.
  * Thread-safe; closing unmounts, once.
  */
 public final class JfuseMount implements FuseMount {
     private static final Logger LOG = LoggerFactory.getLogger(JfuseMount.class);
     /**
-     * How long the kernel may trust attributes. Changes through the mount keep it coherent by
-     * themselves, and changes from elsewhere (reload, others' commits) are invalidated explicitly.
+     * How long the kernel may trust names and attributes. Invalidation keeps them right; the
+     * timeout bounds what a missed invalidation could cost.
      */
     static final int CACHE_SECONDS = 60;
 
     private final Fuse fuse;
     private final Path mountpoint;
+    private final Optional<JfuseKernelCache> kernelCache;
     private boolean closed;
 
-    private JfuseMount(Fuse fuse, Path mountpoint) {
+    private JfuseMount(Fuse fuse, Path mountpoint, Optional<JfuseKernelCache> kernelCache) {
         this.fuse = fuse;
         this.mountpoint = mountpoint;
+        this.kernelCache = kernelCache;
     }
 
     /** Mounts {@code fs} at {@code mountpoint}; returns once the kernel serves the mount. */
     public static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid) {
         FuseEnvironment.check("jfuse");
+        Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(lib -> JfuseKernelCache.load(lib, mountpoint));
+        if (kernelCache.isPresent()) {
+            JfuseMount mount = mount(fs, calls, mountpoint, uid, gid, kernelCache);
+            if (kernelCache.get().isActive()) {
+                fs.attachKernelCache(kernelCache.get());
+                return mount;
+            }
+            LOG.warn("Cannot tell the kernel of reloads at {} (the FUSE session was not captured); mounting again without kernel caching",
+                    mountpoint);
+            mount.close();
+        }
+        return mount(fs, calls, mountpoint, uid, gid, Optional.empty());
+    }
+
+    private static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid,
+                                    Optional<JfuseKernelCache> kernelCache) {
         FuseBuilder builder = Fuse.builder();
         FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
-        Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(JfuseKernelCache::load);
         Fuse fuse;
         try {
             fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid, kernelCache));
@@ -55,26 +77,25 @@ public final class JfuseMount implements FuseMount {
             throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
                     + FuseEnvironment.INSTALL_HINT, e);
         }
+        int timeout = kernelCache.isPresent() ? CACHE_SECONDS : 0;
         List<String> options = new ArrayList<>(List.of(
                 "-o", "fsname=sail-volume:" + fs.volume(),
                 "-o", "subtype=sailvol",
                 "-o", "auto_cache",
-                "-o", kernelCache.isPresent()
-                        ? "attr_timeout=" + CACHE_SECONDS + ",entry_timeout=0,negative_timeout=0"
-                        : "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
+                "-o", "attr_timeout=" + timeout + ",entry_timeout=" + timeout + ",negative_timeout=0"));
         try {
             fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
         } catch (FuseMountFailedException | RuntimeException e) {
             closeQuietly(fuse);
             throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
         }
-        if (kernelCache.isPresent() && kernelCache.get().isActive()) {
-            fs.attachKernelCache(kernelCache.get());
-        } else if (kernelCache.isPresent()) {
-            LOG.warn("The kernel caches attributes for {} s but cannot be told of reloads: a reload may show late", CACHE_SECONDS);
-        }
-        LOG.info("Mounted volume '{}' at {} (jfuse)", fs.volume(), mountpoint);
-        return new JfuseMount(fuse, mountpoint);
+        LOG.info("Mounted volume '{}' at {} (jfuse, names and attributes cached for {} s)", fs.volume(), mountpoint, timeout);
+        return new JfuseMount(fuse, mountpoint, kernelCache);
+    }
+
+    /** The invalidator the kernel's caches rely on, if this mount lets the kernel cache. */
+    Optional<JfuseKernelCache> kernelCache() {
+        return kernelCache;
     }
 
     @Override
@@ -93,6 +114,8 @@ public final class JfuseMount implements FuseMount {
             return;
         }
         closed = true;
+        // The session's memory goes with the FUSE loop: no invalidation may reach it after this.
+        kernelCache.ifPresent(JfuseKernelCache::detach);
         closeQuietly(fuse);
         if (FuseEnvironment.isMounted(mountpoint)) {
             FuseEnvironment.fusermountUnmount(mountpoint);

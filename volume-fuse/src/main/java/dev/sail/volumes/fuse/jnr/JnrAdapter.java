@@ -1,6 +1,7 @@
 package dev.sail.volumes.fuse.jnr;
 
 import dev.sail.volumes.fuse.core.Attributes;
+import dev.sail.volumes.fuse.core.DirEntry;
 import dev.sail.volumes.fuse.core.Errno;
 import dev.sail.volumes.fuse.core.FsError;
 import dev.sail.volumes.fuse.core.FuseCalls;
@@ -173,8 +174,11 @@ final class JnrAdapter extends FuseStubFS {
         return calls.runVoid("readdir", path, () -> {
             filter.apply(buf, ".", null, 0);
             filter.apply(buf, "..", null, 0);
-            for (String name : fs.readdir(path)) {
-                filter.apply(buf, name, null, 0);
+            // The type lets find and ls -R walk without a lookup per name; libfuse copies each entry, so one stat serves all.
+            FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+            for (DirEntry entry : fs.readdirWithAttributes(path)) {
+                stat.st_mode.set(entry.attributes().stMode());
+                filter.apply(buf, entry.name(), stat, 0);
             }
         });
     }

@@ -10,8 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A mount through jnr-fuse (libfuse2), for guests without libfuse3. Same cache options as the
- * jfuse mount; writes are capped at 128 KiB by libfuse2. Thread-safe; closing unmounts, once.
+ * A mount through jnr-fuse (libfuse2), for guests without libfuse3. Writes are capped at 128 KiB
+ * by libfuse2. The kernel caches no names and no attributes here ({@code entry_timeout},
+ * {@code attr_timeout} and {@code negative_timeout} are 0), so a reload needs no invalidation and
+ * every lookup and stat reaches the daemon: libfuse2 has no {@code fuse_invalidate_path}, and its
+ * low-level notify functions (which take the session's channel) are not wired through jnr-fuse
+ * here. Listings carry each entry's type, so walks look up only directories. Pages are cached
+ * while a file's size and modification time stay the same ({@code auto_cache}).
+ * Thread-safe; closing unmounts, once.
  */
 public final class JnrMount implements FuseMount {
     private static final Logger LOG = LoggerFactory.getLogger(JnrMount.class);

@@ -148,6 +148,40 @@ class VolumeFileSystemTest {
     }
 
     @Test
+    void listsEntriesWithTheAttributesGetattrAnswersOverBaseAndOverlay() throws IOException {
+        Mount a = mount("a");
+        a.fs().mkdir("/d", 0750);
+        write(a.fs(), "/d/published", random(70_000, 4));
+        write(a.fs(), "/d/replaced", new byte[] {1});
+        write(a.fs(), "/d/deleted", new byte[] {1});
+        a.fs().mkdir("/d/sub", 0700);
+        a.sync().commit(null);
+
+        VolumeFileSystem fs = mount("b").fs();
+        fs.unlink("/d/deleted");
+        fs.unlink("/d/replaced");
+        fs.mkdir("/d/replaced", 0711);
+        write(fs, "/d/new", new byte[] {1, 2, 3});
+        fs.symlink("published", "/d/link");
+        fs.setModificationTime("/d/published", 5_000_000_123L);
+
+        List<DirEntry> entries = fs.readdirWithAttributes("/d");
+
+        assertThat(entries).extracting(DirEntry::name).containsExactly("link", "new", "published", "replaced", "sub");
+        for (DirEntry entry : entries) {
+            assertThat(entry.attributes()).as(entry.name()).isEqualTo(fs.getattr("/d/" + entry.name()));
+        }
+        assertThat(entries).extracting(e -> e.attributes().kind()).containsExactly(Attributes.Kind.SYMLINK,
+                Attributes.Kind.FILE, Attributes.Kind.FILE, Attributes.Kind.DIRECTORY, Attributes.Kind.DIRECTORY);
+        assertThat(entries.get(2).attributes().size()).isEqualTo(70_000);
+        assertThat(entries.get(2).attributes().mtimeNanos()).isEqualTo(5_000_000_123L);
+        assertThat(entries.get(3).attributes().mode()).isEqualTo(0711);
+        assertThat(fs.readdirWithAttributes("/d").stream().map(DirEntry::name).toList()).isEqualTo(fs.readdir("/d"));
+        assertThat(errno(() -> fs.readdirWithAttributes("/d/new"))).isEqualTo(Errno.ENOTDIR);
+        assertThat(errno(() -> fs.readdirWithAttributes("/missing"))).isEqualTo(Errno.ENOENT);
+    }
+
+    @Test
     void answersTheRightErrnos() throws IOException {
         VolumeFileSystem fs = mount("a").fs();
         fs.mkdir("/d", 0755);

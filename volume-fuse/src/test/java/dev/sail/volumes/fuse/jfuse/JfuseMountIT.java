@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 class JfuseMountIT extends AbstractMountIT {
     @Override
-    protected FuseMount mount(VolumeFileSystem fs, Path mountpoint) {
-        return JfuseMount.mount(fs, new FuseCalls(), mountpoint, 0, 0);
+    protected FuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint) {
+        return JfuseMount.mount(fs, calls, mountpoint, 0, 0);
     }
 }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 class JnrMountIT extends AbstractMountIT {
     @Override
-    protected FuseMount mount(VolumeFileSystem fs, Path mountpoint) {
-        return JnrMount.mount(fs, new FuseCalls(), mountpoint, 0, 0);
+    protected FuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint) {
+        return JnrMount.mount(fs, calls, mountpoint, 0, 0);
     }
 }
