@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The service restarted three times (graceful stop, start on the same data and port) under a steady load
+ * The service restarted three times (graceful stop, 3 s down, start on the same data and port) under a steady load
  * of commits and reloads from 8 simulated guests. What holds: no acknowledged commit is lost, a commit
  * whose answer was lost to the restart is retried under its idempotency key and lands once, every path
  * ends as the last acknowledged write, and every client commits again after the last restart without
@@ -40,7 +40,9 @@ class RestartUnderLoadIT {
                 int before = driver.acknowledged();
                 // Restart only under load: wait for a few commits since the last restart.
                 await().atMost(Duration.ofSeconds(60)).until(() -> driver.acknowledged() >= before + CLIENTS / 2 || load.isDone());
-                service.restartOnSamePort();
+                // Down longer than the clients' quick reconnect attempts (about 2 s), so that commits in
+                // flight notice the outage and are retried under their idempotency keys.
+                service.restartOnSamePort(Duration.ofSeconds(3));
                 lastRestart = Instant.now();
             }
 

@@ -115,8 +115,8 @@ class S3FaultsIT {
                 .hasMessageContaining(switch (fault) {
                     case INTERNAL_ERROR -> "HTTP 500 InternalError";
                     case SLOW_DOWN -> "HTTP 503 SlowDown";
-                    case DELAY -> "HttpTimeoutException";
-                    case RESET, LOSE_ANSWER -> "IOException";
+                    case DELAY -> "SocketTimeoutException: Read timed out";
+                    case RESET, LOSE_ANSWER -> "SocketException: Connection reset";
                 })
                 .hasMessageNotContaining("X-Amz-Signature");
         assertThat(faults.injected(fault)).as("each attempt met the fault").isGreaterThanOrEqualTo(ATTEMPTS);

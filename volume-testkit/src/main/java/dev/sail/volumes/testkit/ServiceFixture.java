@@ -201,8 +201,23 @@ public final class ServiceFixture implements AutoCloseable {
      * holding the old URL reach it again by themselves.
      */
     public synchronized void restartOnSamePort() {
+        restartOnSamePort(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #restartOnSamePort()}, staying down for at least {@code downtime} in between: an outage
+     * longer than a client's quick reconnect attempts, which every client in flight then notices.
+     */
+    public synchronized void restartOnSamePort(Duration downtime) {
         int port = server.baseUrl().getPort();
         server.close();
+        try {
+            // A deliberate outage of a fixed length: there is no event to wait for, only time passing.
+            Thread.sleep(downtime.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during a restart's downtime", e);
+        }
         server = VolumeServer.start(config().withPort(port));
     }
 
