@@ -111,6 +111,20 @@ final class FuseProcess implements AutoCloseable {
         }
     }
 
+    /** Copies the log out of the scratch directory when {@code SAIL_BENCH_KEEP_LOGS} names a directory, for diagnosis. */
+    private void keepLog() {
+        String keep = System.getenv("SAIL_BENCH_KEEP_LOGS");
+        if (keep == null || keep.isBlank() || !Files.exists(log)) {
+            return;
+        }
+        try {
+            Path dir = Files.createDirectories(Path.of(keep));
+            Files.copy(log, dir.resolve(System.currentTimeMillis() + "-" + log.getFileName()));
+        } catch (IOException e) {
+            // Only a diagnosis aid: the run goes on without it.
+        }
+    }
+
     /** Unmounts, stops the process and deletes the scratch directory (mount point, cache, log). */
     @Override
     public synchronized void close() {
@@ -124,6 +138,7 @@ final class FuseProcess implements AutoCloseable {
             Shell.stop(process, Duration.ofSeconds(20));
         } finally {
             Shell.unmount(mountpoint);
+            keepLog();
             Shell.deleteTree(scratch);
         }
     }

@@ -216,7 +216,7 @@ final class Testbed implements AutoCloseable {
                 "SAIL_VOLUME_URL", server.baseUrl().toString(),
                 "SAIL_API_KEY", server.defaultOrgKey(),
                 "SAIL_VOLUME_RUN_DIR", runDir.toString(),
-                "SAIL_VOLUME_LOG_LEVEL", "WARN");
+                "SAIL_VOLUME_LOG_LEVEL", System.getenv().getOrDefault("SAIL_BENCH_DAEMON_LOG_LEVEL", "WARN"));
         ControlClient control = ControlClient.forMount(mountpoint, runDir);
         FuseProcess process = FuseProcess.start("ours-" + binding, command, env, mountpoint, scratch, control::isReachable);
         return new OursMount(process, runDir);

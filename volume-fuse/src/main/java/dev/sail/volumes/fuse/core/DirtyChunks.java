@@ -1,5 +1,7 @@
 package dev.sail.volumes.fuse.core;
 
+import dev.sail.volumes.chunking.ChunkHasher;
+import dev.sail.volumes.chunking.ChunkId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,9 +10,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,13 +28,25 @@ import java.util.stream.Stream;
  * <p>A chunk a commit is uploading is <em>sealed</em>: it must not change until the commit ends,
  * so writers copy it to a fresh id first. Ids retired by a commit (moved into the cache) or by a
  * reload (moved into a stash) stay readable through {@link #relocate(long, Path)}, for handles that
- * still hold them. Thread-safe.
+ * still hold them.
+ *
+ * <p>Each chunk counts its changes, so that a hash taken ahead of a commit ({@link #hashAhead}: in the
+ * background once a file is closed) is used by the commit only if the chunk did not change since.
+ * Thread-safe.
  */
 final class DirtyChunks {
     private final Path dir;
     private final AtomicLong nextId;
     private final Set<Long> sealed = ConcurrentHashMap.newKeySet();
     private final Map<Long, Path> relocated = new ConcurrentHashMap<>();
+    /** Changes made to each chunk (absent: none since it was allocated). */
+    private final Map<Long, Long> changes = new ConcurrentHashMap<>();
+    /** Hashes taken ahead of a commit, with the change count and length they were taken at. */
+    private final Map<Long, Hashed> hashed = new ConcurrentHashMap<>();
+
+    /** A chunk's hash over its first {@code length} bytes, valid while its change count is {@code changes}. */
+    private record Hashed(long changes, long length, ChunkId id) {
+    }
 
     DirtyChunks(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -103,12 +120,18 @@ final class DirtyChunks {
             while (src.hasRemaining()) {
                 position += channel.write(src, position);
             }
+        } finally {
+            changed(id);
         }
     }
 
     /** Makes chunk {@code id} a copy of the bytes in {@code source} (copy on write of a clean or sealed chunk). */
     void copyFrom(Path source, long id) throws IOException {
-        Files.copy(source, path(id), StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.copy(source, path(id), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            changed(id);
+        }
     }
 
     /** Cuts chunk {@code id} to at most {@code length} bytes, so that bytes past it read as zeros again. */
@@ -118,6 +141,8 @@ final class DirtyChunks {
         if (Files.exists(file) && Files.size(file) > length) {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.truncate(length);
+            } finally {
+                changed(id);
             }
         }
     }
@@ -128,7 +153,9 @@ final class DirtyChunks {
             long size = channel.size();
             if (size > length) {
                 channel.truncate(length);
+                changed(id);
             } else if (size < length) {
+                // Zeros for zeros: the bytes the chunk reads as stay the same, so a hash taken ahead stays good.
                 channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
             }
         }
@@ -145,6 +172,76 @@ final class DirtyChunks {
 
     void delete(long id) throws IOException {
         Files.deleteIfExists(path(id));
+        forget(List.of(id));
+    }
+
+    /**
+     * Counts a change, once it is complete: a hash taken while it was under way finishes before this or
+     * sees a count it did not start from, so it is never mistaken for the finished bytes' hash.
+     */
+    private void changed(long id) {
+        changes.merge(id, 1L, Long::sum);
+    }
+
+    /** How many changes chunk {@code id} has seen; a hash taken at one count is stale at another. */
+    long changes(long id) {
+        return changes.getOrDefault(id, 0L);
+    }
+
+    /**
+     * Hashes the first {@code length} bytes of chunk {@code id} (zeros past its file's end) and keeps the
+     * hash for a commit, if the chunk is still at change count {@code changes} once hashed.
+     */
+    void hashAhead(long id, long length, long changes) throws IOException {
+        if (changes(id) != changes) {
+            return;
+        }
+        ChunkId hash = hash(id, length);
+        // Not for a chunk deleted meanwhile (its counter is gone, and no commit will ask).
+        if (changes(id) == changes && Files.exists(path(id))) {
+            hashed.put(id, new Hashed(changes, length, hash));
+        }
+    }
+
+    /** The hash taken ahead of chunk {@code id}'s first {@code length} bytes, if it did not change since. */
+    Optional<ChunkId> hashedAhead(long id, long length) {
+        Hashed known = hashed.get(id);
+        return known != null && known.length() == length && known.changes() == changes(id) ? Optional.of(known.id()) : Optional.empty();
+    }
+
+    /** Forgets what is known of chunks a commit or a reload moved away. */
+    void forget(Collection<Long> ids) {
+        for (long id : ids) {
+            hashed.remove(id);
+            changes.remove(id);
+        }
+    }
+
+    /** The hash of the first {@code length} bytes of chunk {@code id}, zeros past its file's end. */
+    private ChunkId hash(long id, long length) throws IOException {
+        MessageDigest digest = ChunkHasher.newDigest();
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
+        long position = 0;
+        try (FileChannel channel = FileChannel.open(path(id), StandardOpenOption.READ)) {
+            while (position < length) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    break;
+                }
+                digest.update(buffer.flip());
+                position += n;
+            }
+        } catch (NoSuchFileException e) {
+            // Never written: all zeros.
+        }
+        byte[] zeros = new byte[(int) Math.min(1 << 20, Math.max(1, length - position))];
+        while (position < length) {
+            int n = (int) Math.min(zeros.length, length - position);
+            digest.update(zeros, 0, n);
+            position += n;
+        }
+        return ChunkId.ofDigest(digest.digest());
     }
 
     void seal(long id) {

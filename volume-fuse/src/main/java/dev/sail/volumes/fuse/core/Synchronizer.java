@@ -135,7 +135,8 @@ public final class Synchronizer {
     private CommitReport publish(long baseSeq, TreeMap<VolumePath, Local> entries, Map<VolumePath, FileSnap> files,
                                  Map<Long, UploadPipeline.DirtyChunk> dirtyChunks, Progress progress) throws IOException {
         long started = System.nanoTime();
-        UploadPipeline pipeline = new UploadPipeline(fs.service, fs.volume, fs.transfer, fs.dirty::path, hashThreads, progress);
+        UploadPipeline pipeline = new UploadPipeline(fs.service, fs.volume, fs.transfer, fs.dirty::path,
+                chunk -> fs.dirty.hashedAhead(chunk.id(), chunk.length()), hashThreads, progress);
         UploadPipeline.Outcome upload = pipeline.run(List.copyOf(dirtyChunks.values()));
         Map<Long, ChunkId> hashes = upload.hashes();
         long uploaded = System.nanoTime();
@@ -324,6 +325,7 @@ public final class Synchronizer {
                 }
             }
             lastCommitted = List.copyOf(dirtyChunks.keySet());
+            fs.dirty.forget(lastCommitted);
             for (UploadPipeline.DirtyChunk chunk : dirtyChunks.values()) {
                 ChunkId id = hashes.get(chunk.id());
                 fs.dirty.relocate(chunk.id(), fs.cache.pathOf(id));
@@ -412,6 +414,7 @@ public final class Synchronizer {
                         Path target = chunks.resolve(Long.toString(d.id()));
                         Files.move(fs.dirty.path(d.id()), target, StandardCopyOption.ATOMIC_MOVE);
                         fs.dirty.relocate(d.id(), target);
+                        fs.dirty.forget(List.of(d.id()));
                     }
                 }
             }

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
@@ -79,6 +81,7 @@ final class UploadPipeline {
     private final VolumeName volume;
     private final ChunkTransfer transfer;
     private final LongFunction<Path> files;
+    private final Function<DirtyChunk, Optional<ChunkId>> hashedAhead;
     private final int hashThreads;
     private final Synchronizer.Progress progress;
     private final AtomicLong bytesDone = new AtomicLong();
@@ -90,15 +93,17 @@ final class UploadPipeline {
 
     /**
      * @param files       where each dirty chunk's bytes are, by local id
+     * @param hashedAhead the hash of a dirty chunk taken before the commit, if it is still good
      * @param hashThreads hashes computed at once
      * @param progress    told as chunks finish; may be null
      */
-    UploadPipeline(VolumeService service, VolumeName volume, ChunkTransfer transfer, LongFunction<Path> files, int hashThreads,
-                   Synchronizer.Progress progress) {
+    UploadPipeline(VolumeService service, VolumeName volume, ChunkTransfer transfer, LongFunction<Path> files,
+                   Function<DirtyChunk, Optional<ChunkId>> hashedAhead, int hashThreads, Synchronizer.Progress progress) {
         this.service = service;
         this.volume = volume;
         this.transfer = transfer;
         this.files = files;
+        this.hashedAhead = hashedAhead;
         this.hashThreads = hashThreads;
         this.progress = progress;
     }
@@ -127,7 +132,13 @@ final class UploadPipeline {
             verifier = reports;
             CompletionService<Map.Entry<DirtyChunk, ChunkId>> hashing = new ExecutorCompletionService<>(hashPool);
             for (DirtyChunk chunk : chunks) {
-                hashing.submit(() -> Map.entry(chunk, hash(chunk)));
+                // A chunk hashed ahead (its file was closed, and it did not change since) needs no hashing now.
+                Optional<ChunkId> ahead = hashedAhead.apply(chunk);
+                if (ahead.isPresent()) {
+                    hashing.submit(() -> Map.entry(chunk, ahead.get()));
+                } else {
+                    hashing.submit(() -> Map.entry(chunk, hash(chunk)));
+                }
             }
             int pending = chunks.size();
             while (pending > 0 && failure == null) {

@@ -96,6 +96,9 @@ public final class VolumeFileSystem implements AutoCloseable {
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
     private volatile KernelCache kernelCache = KernelCache.NONE;
     private final AtomicLong nextHandle = new AtomicLong(1);
+    /** Hashes closed files' dirty chunks ahead of a commit: one thread, below the FUSE threads' priority. */
+    private final java.util.concurrent.ExecutorService hasher = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("hash-ahead").factory());
     private volatile boolean closed;
 
     /**
@@ -762,10 +765,43 @@ public final class VolumeFileSystem implements AutoCloseable {
             persistIfChanged(node);
             if (node.openCount <= 0 && node.path != null) {
                 openClean.remove(node.path, node);
+                if (isInOverlay(node)) {
+                    hashAhead(node);
+                }
             }
             if (node.openCount <= 0 && node.path == null) {
                 // Unlinked while open: its last handle is gone, and so are its bytes.
                 discardChunks(node, 0);
+            }
+        }
+    }
+
+    /**
+     * Hashes a closed file's dirty chunks in the background, so that the commit that follows finds their
+     * hashes ready and only uploads (a chunk changed since is hashed again by the commit). Caller holds
+     * the node's monitor.
+     */
+    private void hashAhead(FileNode node) {
+        for (int i = 0; i < node.chunks.size(); i++) {
+            if (node.chunks.get(i) instanceof ChunkRef.Dirty d && !dirty.isSealed(d.id())) {
+                long id = d.id();
+                long length = layout.range(i, node.size).length();
+                long changes = dirty.changes(id);
+                if (dirty.hashedAhead(id, length).isPresent()) {
+                    continue;
+                }
+                try {
+                    hasher.execute(() -> {
+                        try {
+                            dirty.hashAhead(id, length, changes);
+                        } catch (IOException e) {
+                            // The commit hashes it then: nothing is lost but the head start.
+                            LOG.debug("Volume '{}': hashing dirty chunk {} ahead failed: {}", volume, id, e.toString());
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return; // closing
+                }
             }
         }
     }
@@ -1294,6 +1330,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        hasher.shutdownNow();
         cache.close();
     }
 }

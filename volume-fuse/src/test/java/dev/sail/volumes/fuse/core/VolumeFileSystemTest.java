@@ -3,6 +3,8 @@ package dev.sail.volumes.fuse.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sail.volumes.chunking.ChunkHasher;
+import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import dev.sail.volumes.client.ChunkTransfer;
 import dev.sail.volumes.client.PresignedUrl;
@@ -642,5 +644,55 @@ class VolumeFileSystemTest {
         try (var files = java.nio.file.Files.list(mount.stateDir().resolve("dirty"))) {
             return files.count();
         }
+    }
+
+    private static final int CHUNK = SMALL.smallChunk();
+
+    /** The dirty chunk ids of the file at {@code path} in the overlay. */
+    private static List<Long> dirtyIds(VolumeFileSystem fs, String path) {
+        FileNode node = ((Local.FileRef) fs.overlay.get(VolumePath.of(path))).node();
+        synchronized (node) {
+            return node.chunks.stream().filter(r -> r instanceof ChunkRef.Dirty).map(r -> ((ChunkRef.Dirty) r).id()).toList();
+        }
+    }
+
+    @Test
+    void aClosedFileIsHashedAheadAndTheCommitPublishesItsBytes() throws IOException {
+        Mount a = mount("ahead");
+        byte[] data = random(3 * CHUNK + 100, 21);
+        write(a.fs(), "/f", data);
+        List<Long> ids = dirtyIds(a.fs(), "f");
+        assertThat(ids).hasSize(4);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                a.fs().dirty.hashedAhead(ids.get(0), CHUNK).isPresent() && a.fs().dirty.hashedAhead(ids.get(3), 100).isPresent());
+
+        a.sync().commit(null);
+
+        Mount b = mount("reader");
+        assertThat(read(b.fs(), "/f")).isEqualTo(data);
+    }
+
+    @Test
+    void aChunkChangedAfterItWasHashedAheadIsHashedAgainAtTheCommit() throws IOException {
+        Mount a = mount("stale");
+        byte[] data = random(2 * CHUNK, 22);
+        write(a.fs(), "/f", data);
+        List<Long> ids = dirtyIds(a.fs(), "f");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                a.fs().dirty.hashedAhead(ids.get(1), CHUNK).isPresent());
+        ChunkId before = a.fs().dirty.hashedAhead(ids.get(1), CHUNK).orElseThrow();
+
+        // Open for writing keeps the same dirty chunk: its bytes change under the hash taken ahead.
+        long fh = a.fs().open("/f", 02);
+        a.fs().write(fh, ByteBuffer.wrap(new byte[] {42}), 1, CHUNK + 7);
+        assertThat(a.fs().dirty.hashedAhead(ids.get(1), CHUNK)).as("stale once the chunk changed").isEmpty();
+        data[CHUNK + 7] = 42;
+        a.sync().commit(null);
+        a.fs().release(fh);
+
+        Mount b = mount("reader2");
+        assertThat(read(b.fs(), "/f")).isEqualTo(data);
+        Entry.File published = (Entry.File) remote.head(VOLUME).get(VolumePath.of("f"));
+        assertThat(published.chunks().get(1)).isNotEqualTo(before).isEqualTo(ChunkHasher.hash(java.util.Arrays.copyOfRange(data, CHUNK, 2 * CHUNK)));
     }
 }
