@@ -131,25 +131,31 @@ final class UploadPipeline {
              ExecutorService uploaders = Executors.newVirtualThreadPerTaskExecutor()) {
             verifier = reports;
             CompletionService<Map.Entry<DirtyChunk, ChunkId>> hashing = new ExecutorCompletionService<>(hashPool);
+            // Chunks hashed ahead (their file was closed, and they did not change since) need no hashing
+            // now: they make the first batch, and the others follow as they are hashed.
+            List<Map.Entry<DirtyChunk, ChunkId>> ready = new ArrayList<>();
+            int pending = 0;
             for (DirtyChunk chunk : chunks) {
-                // A chunk hashed ahead (its file was closed, and it did not change since) needs no hashing now.
                 Optional<ChunkId> ahead = hashedAhead.apply(chunk);
                 if (ahead.isPresent()) {
-                    hashing.submit(() -> Map.entry(chunk, ahead.get()));
+                    ready.add(Map.entry(chunk, ahead.get()));
                 } else {
                     hashing.submit(() -> Map.entry(chunk, hash(chunk)));
+                    pending++;
                 }
             }
-            int pending = chunks.size();
-            while (pending > 0 && failure == null) {
-                // Everything hashed so far is one batch: the first is waited for, the rest taken as it is.
-                List<Map.Entry<DirtyChunk, ChunkId>> done = new ArrayList<>();
-                done.add(hashing.take().get());
-                for (Future<Map.Entry<DirtyChunk, ChunkId>> next; done.size() < PLAN_BATCH && (next = hashing.poll()) != null; ) {
+            while ((pending > 0 || !ready.isEmpty()) && failure == null) {
+                // Everything hashed so far is one batch: if nothing is, the next hash is waited for.
+                List<Map.Entry<DirtyChunk, ChunkId>> done = new ArrayList<>(ready);
+                ready.clear();
+                if (done.isEmpty()) {
+                    done.add(hashing.take().get());
+                    pending--;
+                }
+                for (Future<Map.Entry<DirtyChunk, ChunkId>> next; pending > 0 && (next = hashing.poll()) != null; pending--) {
                     done.add(next.get());
                 }
-                pending -= done.size();
-                if (pending == 0) {
+                if (pending == 0 && hashed == start) {
                     hashed = System.nanoTime();
                 }
                 Map<ChunkId, DirtyChunk> batch = new LinkedHashMap<>();
