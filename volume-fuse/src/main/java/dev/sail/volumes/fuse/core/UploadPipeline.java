@@ -76,6 +76,10 @@ final class UploadPipeline {
     static final int PACK_CHUNKS = 4096;
     /** The most packs announced in one request (the service's limit). */
     static final int PACK_REQUEST = 1000;
+    /** Chunks this small are worth packing (the service decides which; it packs up to 1 MiB). */
+    static final long SMALL_CHUNK = 1L << 20;
+    /** Packing is asked for when a plan holds at least this many small chunks. */
+    static final int PACK_AT_LEAST = 8;
 
     private final VolumeService service;
     private final VolumeName volume;
@@ -226,7 +230,10 @@ final class UploadPipeline {
         List<ChunkTransfer.Upload> uploads = new ArrayList<>();
         List<Map.Entry<ChunkId, DirtyChunk>> packable = new ArrayList<>();
         for (int i = 0; i < specs.size(); i += PLAN_BATCH) {
-            UploadPlan plan = service.planPackedUploads(volume, specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH)));
+            List<ChunkSpec> part = specs.subList(i, Math.min(specs.size(), i + PLAN_BATCH));
+            // A pack pays off for many small chunks; a few go faster alone (fewer round trips).
+            long small = part.stream().filter(spec -> spec.size() <= SMALL_CHUNK).count();
+            UploadPlan plan = small >= PACK_AT_LEAST ? service.planPackedUploads(volume, part) : service.planUploads(volume, part);
             for (ChunkId id : plan.packable()) {
                 DirtyChunk chunk = batch.get(id);
                 if (chunk == null) {
