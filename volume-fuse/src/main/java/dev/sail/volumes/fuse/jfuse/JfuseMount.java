@@ -44,37 +44,85 @@ public final class JfuseMount implements FuseMount {
 
     /** Mounts {@code fs} at {@code mountpoint}; returns once the kernel serves the mount. */
     public static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid) {
+        return prepare(calls, uid, gid).mount(fs, mountpoint);
+    }
+
+    /**
+     * Builds a jfuse session before the file system it will serve exists. Linking its callbacks (an FFM
+     * upcall stub per operation) is a few hundred milliseconds of a cold JVM, which a daemon can spend
+     * while it waits for the service.
+     *
+     * @throws VolumeFuseException when libfuse3 is missing or fails to load
+     */
+    public static Session prepare(FuseCalls calls, int uid, int gid) {
         FuseEnvironment.check("jfuse");
         FuseBuilder builder = Fuse.builder();
         FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
         Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(JfuseKernelCache::load);
-        Fuse fuse;
+        JfuseAdapter adapter = new JfuseAdapter(calls, builder.errno(), uid, gid, kernelCache);
         try {
-            fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid, kernelCache));
+            Session session = new Session(builder.build(adapter), adapter, kernelCache);
+            return session;
         } catch (UnsatisfiedLinkError e) {
             throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
                     + FuseEnvironment.INSTALL_HINT, e);
         }
-        List<String> options = new ArrayList<>(List.of(
-                "-o", "fsname=sail-volume:" + fs.volume(),
-                "-o", "subtype=sailvol",
-                "-o", "auto_cache",
-                "-o", kernelCache.isPresent()
-                        ? "attr_timeout=" + CACHE_SECONDS + ",entry_timeout=0,negative_timeout=0"
-                        : "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
-        try {
-            fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
-        } catch (FuseMountFailedException | RuntimeException e) {
-            closeQuietly(fuse);
-            throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * A jfuse session waiting for its file system: {@link #mount} it once, or {@link #close} it to
+     * release it unmounted. Thread-safe; closing after mounting, or twice, does nothing.
+     */
+    public static final class Session implements AutoCloseable {
+        private final Fuse fuse;
+        private final JfuseAdapter adapter;
+        private final Optional<JfuseKernelCache> kernelCache;
+        /** Mounted or closed; guarded by this. */
+        private boolean used;
+
+        private Session(Fuse fuse, JfuseAdapter adapter, Optional<JfuseKernelCache> kernelCache) {
+            this.fuse = fuse;
+            this.adapter = adapter;
+            this.kernelCache = kernelCache;
         }
-        if (kernelCache.isPresent() && kernelCache.get().isActive()) {
-            fs.attachKernelCache(kernelCache.get());
-        } else if (kernelCache.isPresent()) {
-            LOG.warn("The kernel caches attributes for {} s but cannot be told of reloads: a reload may show late", CACHE_SECONDS);
+
+        /** Mounts {@code fs} at {@code mountpoint}; returns once the kernel serves the mount. */
+        public synchronized JfuseMount mount(VolumeFileSystem fs, Path mountpoint) {
+            if (used) {
+                throw new IllegalStateException("This jfuse session was mounted or closed already");
+            }
+            used = true;
+            adapter.serve(fs);
+            List<String> options = new ArrayList<>(List.of(
+                    "-o", "fsname=sail-volume:" + fs.volume(),
+                    "-o", "subtype=sailvol",
+                    "-o", "auto_cache",
+                    "-o", kernelCache.isPresent()
+                            ? "attr_timeout=" + CACHE_SECONDS + ",entry_timeout=0,negative_timeout=0"
+                            : "attr_timeout=0,entry_timeout=0,negative_timeout=0"));
+            try {
+                fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
+            } catch (FuseMountFailedException | RuntimeException e) {
+                closeQuietly(fuse);
+                throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+            }
+            if (kernelCache.isPresent() && kernelCache.get().isActive()) {
+                fs.attachKernelCache(kernelCache.get());
+            } else if (kernelCache.isPresent()) {
+                LOG.warn("The kernel caches attributes for {} s but cannot be told of reloads: a reload may show late", CACHE_SECONDS);
+            }
+            LOG.info("Mounted volume '{}' at {} (jfuse)", fs.volume(), mountpoint);
+            return new JfuseMount(fuse, mountpoint);
         }
-        LOG.info("Mounted volume '{}' at {} (jfuse)", fs.volume(), mountpoint);
-        return new JfuseMount(fuse, mountpoint);
+
+        /** Releases the session unless it was mounted (the mount owns it then). */
+        @Override
+        public synchronized void close() {
+            if (!used) {
+                used = true;
+                closeQuietly(fuse);
+            }
+        }
     }
 
     @Override
