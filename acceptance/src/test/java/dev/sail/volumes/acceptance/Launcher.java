@@ -49,7 +49,8 @@ final class Launcher {
                 Path parent = Files.createTempDirectory("sail-home-");
                 Path tree = parent.resolve("sail-volume");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(parent), "sail-home-cleanup"));
-                Result result = run(parent, Map.of(), Duration.ofMinutes(2),
+                // Minutes, not seconds: bin/package trains the guest's AOT cache on a real mount, as for the archive.
+                Result result = run(parent, Map.of(), Duration.ofMinutes(8),
                         List.of(REPO.resolve("bin/package").toString(), "--no-build", "--tree", tree.toString()));
                 if (result.exit() != 0) {
                     throw new IllegalStateException("bin/package --tree failed (build volume-service and volume-fuse first):\n"

@@ -60,7 +60,7 @@ public final class BenchmarkMain {
             System.err.println("benchmarks/run: --only names no workload; choose from " + names(workloads()));
             System.exit(2);
         }
-        System.exit(run(scale, out, selected, peers, String.join(" ", args).replace("--root " + root, "").strip()));
+        System.exit(run(scale, out, selected, peers, root, String.join(" ", args).replace("--root " + root, "").strip()));
     }
 
     private static String value(String[] args, int i, String option) {
@@ -79,13 +79,14 @@ public final class BenchmarkMain {
         return workloads.stream().map(Workload::name).toList();
     }
 
-    private static int run(Scale scale, Path out, List<Workload> workloads, boolean peers, String options) throws IOException {
+    private static int run(Scale scale, Path out, List<Workload> workloads, boolean peers, Path root, String options)
+            throws IOException {
         Path work = Files.createTempDirectory("sail-bench-");
         Instant started = Instant.now();
         LOG.info("Benchmarks ({} run), results to {}, scratch in {}", scale.name(), out, work);
         Testbed bed;
         try {
-            bed = Testbed.start(scale, work, peers);
+            bed = Testbed.start(scale, work, peers, root);
         } catch (RuntimeException e) {
             Shell.deleteTree(work);
             throw e;

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything the workloads share: the S3 server, the volume service (in this JVM, on the same S3),
  * its client and transfer engine, the peers, the test data and a work directory. It mounts our
- * volumes through the real daemon (a child JVM running {@code sail-volume mount --foreground}) and
+ * volumes through the real daemon, started the way a user starts it: the checkout's launcher,
+ * {@code bin/sail-volume mount --foreground} (with the JVM cache and flags the launcher gives it), and
  * the peers' buckets. Not thread-safe: workloads run one after another. {@link #close()} stops the
  * service and the S3 server and deletes the work directory; every mount is closed by the workload
  * that made it.
@@ -47,7 +48,6 @@ import org.slf4j.LoggerFactory;
 final class Testbed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Testbed.class);
     static final String CHUNK_BUCKET = "sail-chunks";
-    static final String DAEMON_MAIN = "dev.sail.volumes.fuse.cli.GuestMain";
 
     private final Scale scale;
     private final Path work;
@@ -57,12 +57,13 @@ final class Testbed implements AutoCloseable {
     private final HttpChunkTransfer transfer;
     private final List<Peer> peers;
     private final Map<String, String> peerProblems;
+    private final Path launcher;
     private final TestData data = new TestData(System.nanoTime());
     private final AtomicInteger sequence = new AtomicInteger();
     private boolean closed;
 
     private Testbed(Scale scale, Path work, MeteredS3Server s3, VolumeServer server, List<Peer> peers,
-                    Map<String, String> peerProblems) {
+                    Map<String, String> peerProblems, Path launcher) {
         this.scale = scale;
         this.work = work;
         this.s3 = s3;
@@ -71,13 +72,14 @@ final class Testbed implements AutoCloseable {
         this.transfer = new HttpChunkTransfer();
         this.peers = peers;
         this.peerProblems = peerProblems;
+        this.launcher = launcher;
     }
 
     /**
      * Starts S3 and the service, and installs the peers that are missing (a peer that cannot be installed
      * is only noted). Without {@code peers}, every peer is reported as skipped, for quick profiling runs.
      */
-    static Testbed start(Scale scale, Path work, boolean peers) {
+    static Testbed start(Scale scale, Path work, boolean peers, Path root) {
         MeteredS3Server s3 = MeteredS3Server.start(scale.s3CapacityBytes());
         VolumeServer server = null;
         try {
@@ -95,7 +97,7 @@ final class Testbed implements AutoCloseable {
             } else {
                 all.forEach(peer -> problems.put(peer.name(), peer.name() + " skipped (--no-peers)"));
             }
-            return new Testbed(scale, work, s3, server, all, problems);
+            return new Testbed(scale, work, s3, server, all, problems, root.resolve("bin/sail-volume").toAbsolutePath().normalize());
         } catch (IOException e) {
             s3.close();
             throw new UncheckedIOException("Cannot create the service's data directory in " + work, e);
@@ -201,22 +203,19 @@ final class Testbed implements AutoCloseable {
         Path scratch = scratch("ours-" + binding);
         Path mountpoint = scratch.resolve("mnt");
         Path runDir = scratch.resolve("run");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx2g"));
-        // Extra daemon flags for profiling runs (for example a JFR recording), split on spaces.
+        List<String> command = List.of(launcher.toString(), "mount", "--volume=" + volume, "--create",
+                "--state-dir=" + scratch.resolve("state"), "--binding=" + binding, "--cache-size=16G", "--foreground",
+                mountpoint.toString());
+        // Extra daemon flags for profiling runs (for example a JFR recording) go after the launcher's own.
         String extra = System.getenv().getOrDefault("SAIL_BENCH_DAEMON_JAVA_OPTS", "").strip();
-        if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DAEMON_MAIN,
-                "mount", "--volume=" + volume, "--create", "--state-dir=" + scratch.resolve("state"),
-                "--binding=" + binding, "--cache-size=16G", "--foreground", mountpoint.toString()));
         Map<String, String> env = Map.of(
                 "SAIL_VOLUME_URL", server.baseUrl().toString(),
                 "SAIL_API_KEY", server.defaultOrgKey(),
                 "SAIL_VOLUME_RUN_DIR", runDir.toString(),
-                "SAIL_VOLUME_LOG_LEVEL", System.getenv().getOrDefault("SAIL_BENCH_DAEMON_LOG_LEVEL", "WARN"));
+                "SAIL_VOLUME_LOG_LEVEL", System.getenv().getOrDefault("SAIL_BENCH_DAEMON_LOG_LEVEL", "WARN"),
+                "SAIL_VOLUME_JAVA_OPTS", ("-Xmx2g " + extra).strip(),
+                // benchmarks/run built the checkout: a launcher that found it stale would measure a build.
+                "SAIL_VOLUME_NO_BUILD", "1");
         ControlClient control = ControlClient.forMount(mountpoint, runDir);
         FuseProcess process = FuseProcess.start("ours-" + binding, command, env, mountpoint, scratch, control::isReachable);
         return new OursMount(process, runDir);

@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,7 +51,6 @@ import picocli.CommandLine.Spec;
                 GuestMain.Unmount.class, GuestMain.Stash.class},
         description = "Mount a Sail volume and sync it: writes stay local until commit; reload shows the latest commit.")
 public final class GuestMain implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(GuestMain.class);
     /** Commits taking longer than this show progress on stderr. */
     private static final long PROGRESS_AFTER_NANOS = 2_000_000_000L;
     private static final long MOUNT_WAIT_MS = 120_000;
@@ -68,6 +66,8 @@ public final class GuestMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Before the first logger: nothing in this class asks for one while it initializes.
+        GuestLogging.install();
         System.exit(run(System.getenv(), System.out, System.err, args));
     }
 
@@ -78,7 +78,7 @@ public final class GuestMain implements Callable<Integer> {
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             err.println("sail-volume: " + userMessage(e));
-            LOG.debug("Command failed", e);
+            LoggerFactory.getLogger(GuestMain.class).debug("Command failed", e);
             return 1;
         });
         return cli.execute(args);
@@ -224,19 +224,30 @@ public final class GuestMain implements Callable<Integer> {
             String apiKey = main.env("SAIL_API_KEY", "sk_...");
             FuseEnvironment.check(binding);
             if (foreground) {
-                return serve(config, url, apiKey);
+                // This process serves the mount: what needs no answer from the service is set up meanwhile.
+                return serve(config, url, apiKey, Daemon.prepare(config));
             }
-            // Fail here, in the user's terminal, when the service is unreachable or the volume missing.
+            // The daemon starts at once, and while it boots this process asks the service itself, so that an
+            // unreachable service, a rejected key or a missing volume is still reported here, in one line.
+            boolean newState = !Files.exists(state);
+            Process child = spawn(config, state);
             try (HttpVolumeService service = new HttpVolumeService(URI.create(url), apiKey)) {
                 Daemon.volumeInfo(config, service);
+            } catch (RuntimeException e) {
+                stop(child, config);
+                if (newState) {
+                    discardEmptyState(state);
+                }
+                throw e;
             }
-            return spawn(config, state);
+            return awaitMount(config, child, state.resolve("daemon.log"));
         }
 
-        private Integer serve(Daemon.Config config, String url, String apiKey) throws Exception {
-            try (HttpVolumeService service = new HttpVolumeService(URI.create(url), apiKey);
+        private Integer serve(Daemon.Config config, String url, String apiKey, Daemon.Preparation preparation) throws Exception {
+            try (preparation;
+                 HttpVolumeService service = new HttpVolumeService(URI.create(url), apiKey);
                  HttpChunkTransfer transfer = new HttpChunkTransfer()) {
-                Daemon daemon = Daemon.start(config, service, transfer);
+                Daemon daemon = Daemon.start(config, service, transfer, preparation);
                 Thread hook = new Thread(daemon::close, "sail-volume-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
                 main.err.println("Mounted volume '" + config.volume() + "' at " + config.mountpoint()
@@ -252,8 +263,8 @@ public final class GuestMain implements Callable<Integer> {
             return 0;
         }
 
-        /** Starts this same command with --foreground as a detached process, and waits until its mount answers. */
-        private Integer spawn(Daemon.Config config, Path state) throws Exception {
+        /** Starts this same command with --foreground as a detached process, its output appended to the state's daemon.log. */
+        private Process spawn(Daemon.Config config, Path state) throws IOException {
             Files.createDirectories(state);
             Path log = state.resolve("daemon.log");
             List<String> command = new ArrayList<>();
@@ -282,11 +293,15 @@ public final class GuestMain implements Callable<Integer> {
                     builder.environment().put(key, value);
                 }
             });
-            Process child = builder
+            return builder
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
                     .start();
+        }
+
+        /** Waits until the daemon's mount answers; reports its log's end when it exits first. */
+        private Integer awaitMount(Daemon.Config config, Process child, Path log) throws IOException, InterruptedException {
             ControlClient control = ControlClient.forMount(config.mountpoint(), config.runDir());
             long deadline = System.currentTimeMillis() + MOUNT_WAIT_MS;
             while (System.currentTimeMillis() < deadline) {
@@ -301,12 +316,40 @@ public final class GuestMain implements Callable<Integer> {
                             + " (daemon pid " + child.pid() + ", log " + log + ")");
                     return 0;
                 }
-                // Polling: readiness is another process's socket and the kernel's mount table; neither can notify us.
-                Thread.sleep(100);
+                // Polling: readiness is another process's socket and the kernel's mount table; neither can notify
+                // us. Every 20 ms, because this wait is part of every mount's start and a check costs microseconds.
+                Thread.sleep(20);
             }
             child.destroy();
             main.err.println("sail-volume: the mount did not become ready within " + MOUNT_WAIT_MS / 1000 + " s; see " + log);
             return 1;
+        }
+    }
+
+    /**
+     * Stops a daemon started by {@code mount}: it unmounts on SIGTERM once started, but one stopped halfway
+     * (or forcibly, after 10 s) can leave its mount behind, which is then cleared.
+     */
+    static void stop(Process child, Daemon.Config config) throws InterruptedException {
+        child.destroy();
+        if (!child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            child.destroyForcibly().waitFor();
+        }
+        if (FuseEnvironment.isMounted(config.mountpoint())
+                && !ControlClient.forMount(config.mountpoint(), config.runDir()).isReachable()) {
+            FuseEnvironment.fusermountUnmount(config.mountpoint());
+        }
+    }
+
+    /** Removes a state dir that this mount created and that holds nothing but the daemon's log. */
+    static void discardEmptyState(Path state) {
+        try (java.util.stream.Stream<Path> entries = Files.list(state)) {
+            if (entries.allMatch(p -> p.getFileName().toString().equals("daemon.log"))) {
+                Files.deleteIfExists(state.resolve("daemon.log"));
+                Files.deleteIfExists(state);
+            }
+        } catch (IOException e) {
+            // The daemon got further, or the dir is not ours to remove: it stays, with the daemon's log.
         }
     }
 

@@ -18,6 +18,7 @@ import dev.sail.volumes.fuse.core.Synchronizer;
 import dev.sail.volumes.fuse.core.VolumeFileSystem;
 import dev.sail.volumes.fuse.jfuse.JfuseMount;
 import dev.sail.volumes.fuse.jnr.JnrMount;
+import dev.sail.volumes.fuse.state.RocksDbLibrary;
 import dev.sail.volumes.fuse.state.RocksDbLocalStore;
 import dev.sail.volumes.manifest.VolumeName;
 import dev.sail.volumes.manifest.VolumePath;
@@ -27,6 +28,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,12 +92,63 @@ public final class Daemon implements AutoCloseable {
     private ControlServer control;
     private boolean closed;
 
-    private Daemon(Config config, LocalStore store, VolumeFileSystem fs) throws IOException {
+    private Daemon(Config config, LocalStore store, VolumeFileSystem fs, FuseCalls calls) throws IOException {
         this.config = config;
         this.store = store;
         this.fs = fs;
         this.sync = new Synchronizer(fs);
-        this.calls = new FuseCalls(config.volume().value());
+        this.calls = calls;
+    }
+
+    /**
+     * What a mount sets up before the service has answered, on background threads: RocksDB's native
+     * library and, for jfuse, the FUSE session (its callbacks linked). A cold JVM spends a few hundred
+     * milliseconds on each, which {@link #prepare} lets overlap the service round trips that come first.
+     * {@link #start} takes it over; {@link #close()} releases a session that was not mounted. Thread-safe.
+     */
+    public static final class Preparation implements AutoCloseable {
+        private final FuseCalls calls;
+        /** The jfuse session being built; null for the jnr binding. */
+        private final CompletableFuture<JfuseMount.Session> jfuse;
+
+        private Preparation(FuseCalls calls, CompletableFuture<JfuseMount.Session> jfuse) {
+            this.calls = calls;
+            this.jfuse = jfuse;
+        }
+
+        /** The jfuse session, once built. */
+        JfuseMount.Session jfuseSession() {
+            if (jfuse == null) {
+                throw new IllegalStateException("This mount was prepared for the jnr binding");
+            }
+            try {
+                return jfuse.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r
+                        : new VolumeFuseException("Cannot set up the FUSE session: " + e.getCause(), e.getCause());
+            }
+        }
+
+        /** Releases the session when it was not mounted, once it is built; does not wait. */
+        @Override
+        public void close() {
+            if (jfuse != null) {
+                jfuse.thenAccept(JfuseMount.Session::close);
+            }
+        }
+    }
+
+    /** Starts the {@link Preparation} of a mount of {@code config}. */
+    public static Preparation prepare(Config config) {
+        RocksDbLibrary.loadInBackground();
+        FuseCalls calls = new FuseCalls(config.volume().value());
+        CompletableFuture<JfuseMount.Session> jfuse = null;
+        if ("jfuse".equals(config.binding())) {
+            Path mountpoint = config.mountpoint().normalize();
+            jfuse = CompletableFuture.supplyAsync(() -> JfuseMount.prepare(calls, mountpoint, uid(), gid()),
+                    task -> Thread.ofPlatform().daemon().name("fuse-session").start(task));
+        }
+        return new Preparation(calls, jfuse);
     }
 
     /**
@@ -104,6 +158,22 @@ public final class Daemon implements AutoCloseable {
      * @throws VolumeFuseException naming the problem: FUSE missing, volume missing, mount point busy...
      */
     public static Daemon start(Config config, VolumeService service, ChunkTransfer transfer) throws IOException {
+        return start(config, service, transfer, prepare(config));
+    }
+
+    /**
+     * {@link #start(Config, VolumeService, ChunkTransfer)} with what {@link #prepare} has set up meanwhile;
+     * takes {@code preparation} over (closes it).
+     */
+    public static Daemon start(Config config, VolumeService service, ChunkTransfer transfer, Preparation preparation)
+            throws IOException {
+        try (preparation) {
+            return startPrepared(config, service, transfer, preparation);
+        }
+    }
+
+    private static Daemon startPrepared(Config config, VolumeService service, ChunkTransfer transfer, Preparation preparation)
+            throws IOException {
         FuseEnvironment.check(config.binding());
         Path mountpoint = config.mountpoint().normalize();
         if (FuseEnvironment.isMounted(mountpoint)) {
@@ -131,14 +201,15 @@ public final class Daemon implements AutoCloseable {
             fs = VolumeFileSystem.open(service, transfer, info, store, config.stateDir(),
                     new VolumeFileSystem.Settings(config.cacheBytes(), VolumeFileSystem.Settings.DEFAULT_READ_AHEAD,
                             VolumeFileSystem.Settings.DEFAULT_PREFETCH_THREADS, uid(), gid()));
-            daemon = new Daemon(config, store, fs);
+            daemon = new Daemon(config, store, fs, preparation.calls);
             daemon.mount = switch (config.binding()) {
                 case "jnr" -> JnrMount.mount(fs, daemon.calls, mountpoint, uid(), gid());
-                default -> JfuseMount.mount(fs, daemon.calls, mountpoint, uid(), gid());
+                default -> preparation.jfuseSession().mount(fs);
             };
             daemon.control = ControlServer.start(ControlProtocol.socketFor(config.runDir(), mountpoint), mountpoint, daemon::handle);
-            LOG.info("Serving volume '{}' at {} from base seq {} (state {}, control socket {})", config.volume(), mountpoint,
-                    fs.base().seq(), config.stateDir(), daemon.control.socket());
+            LOG.info("Serving volume '{}' at {} from base seq {} (state {}, control socket {}), {} ms after the JVM started",
+                    config.volume(), mountpoint, fs.base().seq(), config.stateDir(), daemon.control.socket(), sinceJvmStart());
+            Warmup.start();
             success = true;
             return daemon;
         } finally {
@@ -284,6 +355,12 @@ public final class Daemon implements AutoCloseable {
     private void logOperationStats() {
         calls.stats().forEach((op, s) -> LOG.info("{}: {} call(s), {} failed, mean {} us", op, s.calls(), s.failures(),
                 s.calls() == 0 ? 0 : s.totalNanos() / s.calls() / 1000));
+    }
+
+    /** Milliseconds since this process started (the kernel's start time), or -1 when unknown. */
+    private static long sinceJvmStart() {
+        return ProcessHandle.current().info().startInstant()
+                .map(start -> java.time.Duration.between(start, java.time.Instant.now()).toMillis()).orElse(-1L);
     }
 
     private static int uid() {

@@ -26,23 +26,30 @@ import org.cryptomator.jfuse.api.TimeSpec;
  * through {@link FuseCalls}, plus the copying between jfuse's structs and the core's values.
  * Operations not listed in {@link #supportedOperations()} are left unbound, so libfuse answers
  * ENOSYS for them. Thread-safe (the core is).
+ *
+ * <p>The file system is attached with {@link #serve} after the adapter is built, so that jfuse can link
+ * the callbacks while the daemon still waits for the service ({@link JfuseMount#prepare}); no callback
+ * can arrive before the mount, which happens after {@link #serve}.
  */
 final class JfuseAdapter implements FuseOperations {
-    private final VolumeFileSystem fs;
+    private volatile VolumeFileSystem fs;
     private final FuseCalls calls;
     private final org.cryptomator.jfuse.api.Errno errno;
     private final int uid;
     private final int gid;
     private final Optional<JfuseKernelCache> kernelCache;
 
-    JfuseAdapter(VolumeFileSystem fs, FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid,
-                 Optional<JfuseKernelCache> kernelCache) {
-        this.fs = fs;
+    JfuseAdapter(FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid, Optional<JfuseKernelCache> kernelCache) {
         this.calls = calls;
         this.errno = errno;
         this.uid = uid;
         this.gid = gid;
         this.kernelCache = kernelCache;
+    }
+
+    /** Attaches the file system the callbacks serve; before the mount. */
+    void serve(VolumeFileSystem fs) {
+        this.fs = fs;
     }
 
     @Override

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where libfuse3 lacks the invalidation functions, or the session cannot be captured in
  * {@code init}, the mount caches nothing (all timeouts 0) rather than show a stale state.
- * Thread-safe; closing unmounts, once.
+ * A session can be {@linkplain #prepare prepared} before the file system exists, so that a daemon
+ * links jfuse's callbacks while it waits for the service. Thread-safe; closing unmounts, once.
  */
 public final class JfuseMount implements FuseMount {
     private static final Logger LOG = LoggerFactory.getLogger(JfuseMount.class);
@@ -51,46 +52,98 @@ public final class JfuseMount implements FuseMount {
 
     /** Mounts {@code fs} at {@code mountpoint}; returns once the kernel serves the mount. */
     public static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid) {
-        FuseEnvironment.check("jfuse");
-        Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(lib -> JfuseKernelCache.load(lib, mountpoint));
-        if (kernelCache.isPresent()) {
-            JfuseMount mount = mount(fs, calls, mountpoint, uid, gid, kernelCache);
-            if (kernelCache.get().isActive()) {
-                fs.attachKernelCache(kernelCache.get());
-                return mount;
-            }
-            LOG.warn("Cannot tell the kernel of reloads at {} (the FUSE session was not captured); mounting again without kernel caching",
-                    mountpoint);
-            mount.close();
-        }
-        return mount(fs, calls, mountpoint, uid, gid, Optional.empty());
+        return prepare(calls, mountpoint, uid, gid).mount(fs);
     }
 
-    private static JfuseMount mount(VolumeFileSystem fs, FuseCalls calls, Path mountpoint, int uid, int gid,
-                                    Optional<JfuseKernelCache> kernelCache) {
-        FuseBuilder builder = Fuse.builder();
-        FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
-        Fuse fuse;
-        try {
-            fuse = builder.build(new JfuseAdapter(fs, calls, builder.errno(), uid, gid, kernelCache));
-        } catch (UnsatisfiedLinkError e) {
-            throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
-                    + FuseEnvironment.INSTALL_HINT, e);
+    /**
+     * Builds a jfuse session for {@code mountpoint} before the file system it will serve exists.
+     * Linking its callbacks (an FFM upcall stub per operation) is a few hundred milliseconds of a cold
+     * JVM, which a daemon can spend while it waits for the service.
+     *
+     * @throws VolumeFuseException when libfuse3 is missing or fails to load
+     */
+    public static Session prepare(FuseCalls calls, Path mountpoint, int uid, int gid) {
+        FuseEnvironment.check("jfuse");
+        Optional<JfuseKernelCache> kernelCache = FuseEnvironment.libfuse3().flatMap(lib -> JfuseKernelCache.load(lib, mountpoint));
+        return new Session(calls, mountpoint, uid, gid, kernelCache);
+    }
+
+    /**
+     * A jfuse session waiting for its file system: {@link #mount} it once, or {@link #close} it to
+     * release it unmounted. Thread-safe; closing after mounting, or twice, does nothing.
+     */
+    public static final class Session implements AutoCloseable {
+        private final FuseCalls calls;
+        private final Path mountpoint;
+        private final int uid;
+        private final int gid;
+        private final Optional<JfuseKernelCache> kernelCache;
+        private final JfuseAdapter adapter;
+        private final Fuse fuse;
+        /** Mounted or closed; guarded by this. */
+        private boolean used;
+
+        private Session(FuseCalls calls, Path mountpoint, int uid, int gid, Optional<JfuseKernelCache> kernelCache) {
+            this.calls = calls;
+            this.mountpoint = mountpoint;
+            this.uid = uid;
+            this.gid = gid;
+            this.kernelCache = kernelCache;
+            FuseBuilder builder = Fuse.builder();
+            FuseEnvironment.libfuse3().ifPresent(lib -> builder.setLibraryPath(lib.toString()));
+            this.adapter = new JfuseAdapter(calls, builder.errno(), uid, gid, kernelCache);
+            try {
+                this.fuse = builder.build(adapter);
+            } catch (UnsatisfiedLinkError e) {
+                throw new VolumeFuseException("FUSE cannot run here: libfuse3 failed to load (" + e.getMessage() + "): "
+                        + FuseEnvironment.INSTALL_HINT, e);
+            }
         }
-        int timeout = kernelCache.isPresent() ? CACHE_SECONDS : 0;
-        List<String> options = new ArrayList<>(List.of(
-                "-o", "fsname=sail-volume:" + fs.volume(),
-                "-o", "subtype=sailvol",
-                "-o", "auto_cache",
-                "-o", "attr_timeout=" + timeout + ",entry_timeout=" + timeout + ",negative_timeout=0"));
-        try {
-            fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
-        } catch (FuseMountFailedException | RuntimeException e) {
-            closeQuietly(fuse);
-            throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+
+        /**
+         * Mounts {@code fs}; returns once the kernel serves the mount. When the kernel cache turns out
+         * unusable (the session was not captured), mounts again in a new session that caches nothing.
+         */
+        public synchronized JfuseMount mount(VolumeFileSystem fs) {
+            if (used) {
+                throw new IllegalStateException("This jfuse session was mounted or closed already");
+            }
+            used = true;
+            adapter.serve(fs);
+            int timeout = kernelCache.isPresent() ? CACHE_SECONDS : 0;
+            List<String> options = new ArrayList<>(List.of(
+                    "-o", "fsname=sail-volume:" + fs.volume(),
+                    "-o", "subtype=sailvol",
+                    "-o", "auto_cache",
+                    "-o", "attr_timeout=" + timeout + ",entry_timeout=" + timeout + ",negative_timeout=0"));
+            try {
+                fuse.mount("sail-volume", mountpoint, options.toArray(String[]::new));
+            } catch (FuseMountFailedException | RuntimeException e) {
+                closeQuietly(fuse);
+                throw new VolumeFuseException("Cannot mount volume '" + fs.volume() + "' at " + mountpoint + ": " + e.getMessage(), e);
+            }
+            JfuseMount mount = new JfuseMount(fuse, mountpoint, kernelCache);
+            if (kernelCache.isPresent()) {
+                if (!kernelCache.get().isActive()) {
+                    LOG.warn("Cannot tell the kernel of reloads at {} (the FUSE session was not captured); mounting again without"
+                            + " kernel caching", mountpoint);
+                    mount.close();
+                    return new Session(calls, mountpoint, uid, gid, Optional.empty()).mount(fs);
+                }
+                fs.attachKernelCache(kernelCache.get());
+            }
+            LOG.info("Mounted volume '{}' at {} (jfuse, names and attributes cached for {} s)", fs.volume(), mountpoint, timeout);
+            return mount;
         }
-        LOG.info("Mounted volume '{}' at {} (jfuse, names and attributes cached for {} s)", fs.volume(), mountpoint, timeout);
-        return new JfuseMount(fuse, mountpoint, kernelCache);
+
+        /** Releases the session unless it was mounted (the mount owns it then). */
+        @Override
+        public synchronized void close() {
+            if (!used) {
+                used = true;
+                closeQuietly(fuse);
+            }
+        }
     }
 
     /** The invalidator the kernel's caches rely on, if this mount lets the kernel cache. */

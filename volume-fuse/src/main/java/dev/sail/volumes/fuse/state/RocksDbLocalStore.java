@@ -22,18 +22,21 @@ import org.rocksdb.WriteOptions;
  * {@link WriteBatch}. Thread-safe. Closing releases the options, then the database; twice is fine.
  */
 public final class RocksDbLocalStore implements LocalStore {
-    static {
-        RocksDB.loadLibrary();
-    }
-
     private final Path dir;
     private final Options options;
     private final WriteOptions writeOptions;
     private final RocksDB db;
     private boolean closed;
 
+    /**
+     * Opens (creating if missing) the state in {@code dir}, loading RocksDB's library first unless a
+     * {@link RocksDbLibrary#loadInBackground() background load} has done it.
+     *
+     * @throws VolumeFuseException when the library cannot load or the database cannot open (in use, damaged)
+     */
     public RocksDbLocalStore(Path dir) {
         this.dir = dir;
+        RocksDbLibrary.load();
         try {
             Files.createDirectories(dir);
             this.options = new Options().setCreateIfMissing(true).setKeepLogFileNum(2).setMaxManifestFileSize(4 << 20);
