@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    /** The kernel's read-ahead in a mount: reads reach the daemon in requests of up to 1 MiB (FUSE's largest). */
+    static final int READ_AHEAD_KIB = 1024;
     /** Progress lines go out at most this often. */
     private static final long PROGRESS_INTERVAL_NANOS = 500_000_000L;
 
@@ -206,6 +208,9 @@ public final class Daemon implements AutoCloseable {
                 case "jnr" -> JnrMount.mount(fs, daemon.calls, mountpoint, uid(), gid());
                 default -> preparation.jfuseSession().mount(fs);
             };
+            if (!FuseEnvironment.setReadAhead(mountpoint, READ_AHEAD_KIB)) {
+                LOG.debug("Cannot raise the kernel's read-ahead for {}: large reads reach the daemon in 128 KiB requests", mountpoint);
+            }
             daemon.control = ControlServer.start(ControlProtocol.socketFor(config.runDir(), mountpoint), mountpoint, daemon::handle);
             LOG.info("Serving volume '{}' at {} from base seq {} (state {}, control socket {}), {} ms after the JVM started",
                     config.volume(), mountpoint, fs.base().seq(), config.stateDir(), daemon.control.socket(), sinceJvmStart());
