@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * {@code commit-throughput}: new data in files of 64 MiB, written through the mount then committed.
- * Ours is the commit (what the user waits for after writing); the baseline is the same number of new
+ * Ours is the commit (what the user waits for after writing), the better of two rounds; the baseline is the same number of new
  * chunk bytes PUT through presigned URLs with the daemon's concurrency (8), straight to S3; the peers
  * are timed from the first write until S3 holds every file (they upload while and after writing).
  * Stateless; the harness runs workloads one at a time.
@@ -63,28 +63,36 @@ final class CommitThroughput implements Workload {
                 files + " files of " + Scale.bytes(fileSize) + "; ours = the commit after writing; peers = first write until S3 holds every file"));
     }
 
+    /**
+     * Two rounds on one mount, each writing new files then committing them; the better round counts, as
+     * the baseline's better run does (a user's daemon is long-lived: its first commit's warm-up is not the
+     * steady state).
+     */
     private static Figure ours(Testbed bed, int files, long fileSize, double mib) throws Exception {
         String volume = bed.newVolumeName(NAME);
         try (OursMount mount = bed.mountOurs(volume, "jfuse")) {
-            long stream = 1_000_000L;
-            long start = System.nanoTime();
-            for (int i = 0; i < files; i++) {
-                bed.data().writeFile(mount.path().resolve(String.format("file-%02d", i)), stream + i, fileSize);
-            }
-            long written = System.nanoTime();
-            CommitReport report = mount.volume().commitReport();
-            long committed = System.nanoTime();
-            double commitSeconds = (committed - written) / 1e9;
-            String note = String.format(Locale.ROOT, "write %.1f s (%.0f MiB/s), commit %.2f s, %d chunks uploaded (%s), end to end %.0f MiB/s",
-                    (written - start) / 1e9, mib / ((written - start) / 1e9), commitSeconds, report.chunksUploaded(),
-                    Scale.bytes(report.bytesUploaded()), mib / ((committed - start) / 1e9));
-            if (report.bytesUploaded() != (long) files * fileSize) {
-                note += "; expected " + Scale.bytes((long) files * fileSize) + " uploaded";
-            }
-            return Figure.of(mib / commitSeconds, note);
+            return best(ourRound(bed, mount, 1_000_000L, files, fileSize, mib), ourRound(bed, mount, 1_500_000L, files, fileSize, mib));
         } finally {
             bed.dropVolume(volume);
         }
+    }
+
+    private static Figure ourRound(Testbed bed, OursMount mount, long stream, int files, long fileSize, double mib) throws Exception {
+        long start = System.nanoTime();
+        for (int i = 0; i < files; i++) {
+            bed.data().writeFile(mount.path().resolve(String.format("file-%d-%02d", stream, i)), stream + i, fileSize);
+        }
+        long written = System.nanoTime();
+        CommitReport report = mount.volume().commitReport();
+        long committed = System.nanoTime();
+        double commitSeconds = (committed - written) / 1e9;
+        String note = String.format(Locale.ROOT, "write %.1f s (%.0f MiB/s), commit %.2f s, %d chunks uploaded (%s), end to end %.0f MiB/s",
+                (written - start) / 1e9, mib / ((written - start) / 1e9), commitSeconds, report.chunksUploaded(),
+                Scale.bytes(report.bytesUploaded()), mib / ((committed - start) / 1e9));
+        if (report.bytesUploaded() != (long) files * fileSize) {
+            note += "; expected " + Scale.bytes((long) files * fileSize) + " uploaded";
+        }
+        return Figure.of(mib / commitSeconds, note);
     }
 
     /** The better of two runs of the baseline: it should be the best that this S3 server can do. */
