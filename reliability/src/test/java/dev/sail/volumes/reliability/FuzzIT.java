@@ -165,7 +165,8 @@ class FuzzIT {
             List<JsonNode> containers = new ArrayList<>();
             collect(root, containers);
             JsonNode container = containers.get(edit.node() % containers.size());
-            JsonNode odd = ODD_VALUES[edit.value()];
+            // A copy: an odd container put in the tree may be edited later, and the next edit may put it into itself.
+            JsonNode odd = ODD_VALUES[edit.value()].deepCopy();
             if (container instanceof ObjectNode object) {
                 List<String> names = new ArrayList<>();
                 object.fieldNames().forEachRemaining(names::add);

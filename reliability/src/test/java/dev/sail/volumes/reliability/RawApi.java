@@ -14,6 +14,9 @@ import java.time.Duration;
 
 /** Raw HTTP against the service API, for what the typed client refuses to send. Thread-safe. */
 final class RawApi implements AutoCloseable {
+    /** Bodies above this many bytes are sent with {@code Expect: 100-continue}. */
+    private static final int EXPECT_CONTINUE_ABOVE = 1 << 20;
+
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final URI base;
@@ -51,6 +54,9 @@ final class RawApi implements AutoCloseable {
         }
         if (body != null) {
             request.header("Content-Type", "application/json");
+            // A big body waits for the server's go-ahead, as a careful client does: a server that refuses it
+            // (413) answers at once and closes, and a client still sending would see a broken pipe, not the answer.
+            request.expectContinue(body.length > EXPECT_CONTINUE_ABOVE);
         }
         try {
             HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
