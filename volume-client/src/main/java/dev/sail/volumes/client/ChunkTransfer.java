@@ -3,9 +3,7 @@ package dev.sail.volumes.client;
 import dev.sail.volumes.chunking.ChunkId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -56,15 +54,7 @@ public interface ChunkTransfer extends AutoCloseable {
      *                     {@code target} cannot be written
      */
     default long downloadTo(PresignedUrl url, Path target) throws IOException {
-        ByteBuffer bytes = download(url);
-        long size = bytes.remaining();
-        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-        }
-        return size;
+        return ChunkFiles.write(download(url), target);
     }
 
     @Override

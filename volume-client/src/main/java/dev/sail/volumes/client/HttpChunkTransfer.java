@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -137,7 +136,6 @@ public final class HttpChunkTransfer implements ChunkTransfer {
         Semaphore permits = new Semaphore(concurrency);
         AtomicBoolean failed = new AtomicBoolean();
         List<Future<?>> futures = new ArrayList<>(uploads.size());
-        IOException failure = null;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (Upload upload : uploads) {
                 futures.add(executor.submit(() -> {
@@ -163,25 +161,7 @@ public final class HttpChunkTransfer implements ChunkTransfer {
                     }
                 }));
             }
-            for (Future<?> future : futures) {
-                try {
-                    future.get();
-                } catch (ExecutionException e) {
-                    IOException cause = e.getCause() instanceof IOException io ? io
-                            : new IOException("Upload failed: " + e.getCause(), e.getCause());
-                    if (failure == null) {
-                        failure = cause;
-                    } else {
-                        failure.addSuppressed(cause);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while uploading chunks", e);
-        }
-        if (failure != null) {
-            throw failure;
+            Tasks.awaitAll(futures, "uploading chunks");
         }
     }
 

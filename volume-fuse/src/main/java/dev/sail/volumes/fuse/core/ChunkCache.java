@@ -2,6 +2,7 @@ package dev.sail.volumes.fuse.core;
 
 import dev.sail.volumes.chunking.ChunkHasher;
 import dev.sail.volumes.chunking.ChunkId;
+import dev.sail.volumes.client.ChunkFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -55,15 +56,7 @@ public final class ChunkCache implements AutoCloseable {
          * count. Implementations that can stream should: the default holds the whole chunk in memory.
          */
         default long fetchTo(ChunkId id, Path target) throws IOException {
-            ByteBuffer bytes = fetch(id);
-            long size = bytes.remaining();
-            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
-            }
-            return size;
+            return ChunkFiles.write(fetch(id), target);
         }
     }
 

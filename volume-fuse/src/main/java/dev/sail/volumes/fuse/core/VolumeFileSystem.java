@@ -3,6 +3,7 @@ package dev.sail.volumes.fuse.core;
 import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.chunking.ChunkLayout;
 import dev.sail.volumes.client.ChunkTransfer;
+import dev.sail.volumes.client.Tasks;
 import dev.sail.volumes.client.VolumeInfo;
 import dev.sail.volumes.client.VolumeService;
 import dev.sail.volumes.fuse.VolumeFuseException;
@@ -32,6 +33,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -97,10 +102,10 @@ public final class VolumeFileSystem implements AutoCloseable {
     private volatile KernelCache kernelCache = KernelCache.NONE;
     private final AtomicLong nextHandle = new AtomicLong(1);
     /** Forces a file's chunk files at once for fsync. */
-    private final java.util.concurrent.ExecutorService syncPool = java.util.concurrent.Executors.newFixedThreadPool(8,
+    private final ExecutorService syncPool = Executors.newFixedThreadPool(8,
             Thread.ofPlatform().daemon().name("fsync-", 0).factory());
     /** Hashes closed files' dirty chunks ahead of a commit: one thread, below the FUSE threads' priority. */
-    private final java.util.concurrent.ExecutorService hasher = java.util.concurrent.Executors.newSingleThreadExecutor(
+    private final ExecutorService hasher = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("hash-ahead").factory());
     private volatile boolean closed;
 
@@ -752,7 +757,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     public void fsync(long fh) throws IOException {
         FileNode node = handle(fh).node;
         synchronized (node) {
-            List<java.util.concurrent.Future<?>> forced = new ArrayList<>();
+            List<Future<?>> forced = new ArrayList<>();
             for (ChunkRef ref : node.chunks) {
                 if (ref instanceof ChunkRef.Dirty d) {
                     forced.add(syncPool.submit(() -> {
@@ -761,25 +766,7 @@ public final class VolumeFileSystem implements AutoCloseable {
                     }));
                 }
             }
-            IOException failure = null;
-            for (java.util.concurrent.Future<?> force : forced) {
-                try {
-                    force.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    IOException cause = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                    if (failure == null) {
-                        failure = cause;
-                    } else {
-                        failure.addSuppressed(cause);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("Interrupted while forcing the file to disk", e);
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
+            Tasks.awaitAll(forced, "forcing the file to disk");
             if (isInOverlay(node)) {
                 persist(node);
                 store.sync();
@@ -832,7 +819,7 @@ public final class VolumeFileSystem implements AutoCloseable {
                             LOG.debug("Volume '{}': hashing dirty chunk {} ahead failed: {}", volume, id, e.toString());
                         }
                     });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     return; // closing
                 }
             }
