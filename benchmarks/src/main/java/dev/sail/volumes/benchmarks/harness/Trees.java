@@ -137,7 +137,7 @@ final class Trees implements Workload {
 
     /**
      * A warm walk: once to warm every cache, then the best of {@value #WALK_RUNS}. A walk whose warm-up
-     * took over {@value #SLOW_WALK_SECONDS} s runs once more only: s3fs needs about 11 minutes for an
+     * took over {@value #SLOW_WALK_SECONDS} s runs once more only: s3fs needs about 15 minutes for an
      * {@code ls -lR} of 10^5 files here, and two more runs would sharpen nothing that matters.
      */
     private static Figure walk(List<String> command) {
