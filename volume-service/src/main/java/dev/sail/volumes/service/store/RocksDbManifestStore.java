@@ -285,7 +285,7 @@ public final class RocksDbManifestStore implements ManifestStore {
         TreeSet<VolumePath> paths = new TreeSet<>();
         byte[] id = ascii(volume.id());
         byte[] start = concat(id, bigEndian(fromSeq + 1));
-        try (Scan scan = scan(changes, start, concat(id, bigEndian(toSeq + 1)))) {
+        try (Scan scan = new Scan(db, changes, start, concat(id, bigEndian(toSeq + 1)))) {
             RocksIterator it = scan.iterator;
             for (it.seek(start); it.isValid(); it.next()) {
                 byte[] key = it.key();
@@ -874,6 +874,7 @@ public final class RocksDbManifestStore implements ManifestStore {
         private final Slice lower;
         private final Slice upper;
 
+        /** The keys from {@code from} (inclusive) to {@code to} (exclusive). */
         Scan(RocksDB db, ColumnFamilyHandle family, byte[] from, byte[] to) {
             lower = new Slice(from);
             upper = new Slice(to);
@@ -890,14 +891,9 @@ public final class RocksDbManifestStore implements ManifestStore {
         }
     }
 
-    /** The keys from {@code from} (inclusive) to {@code to} (exclusive). */
-    private Scan scan(ColumnFamilyHandle family, byte[] from, byte[] to) {
-        return new Scan(db, family, from, to);
-    }
-
     /** The keys that start with {@code prefix}. */
     private Scan scan(ColumnFamilyHandle family, byte[] prefix) {
-        return scan(family, prefix, successor(prefix));
+        return new Scan(db, family, prefix, successor(prefix));
     }
 
     private interface KeyValueAction {
