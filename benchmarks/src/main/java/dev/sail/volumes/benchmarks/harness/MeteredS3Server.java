@@ -61,8 +61,8 @@ public final class MeteredS3Server implements AutoCloseable {
         }
     }
 
-    private MeteredS3Server(long capacityBytes) {
-        this.store = new MeteredBlobStore(new MemoryBlobStore(capacityBytes));
+    private MeteredS3Server(long capacityBytes, long reservedBytes) {
+        this.store = new MeteredBlobStore(new MemoryBlobStore(capacityBytes, reservedBytes));
         try {
             this.proxy = S3Proxy.builder()
                     .blobStore(store)
@@ -85,9 +85,12 @@ public final class MeteredS3Server implements AutoCloseable {
         this.endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
-    /** A server holding at most {@code capacityBytes} of objects (in this JVM's heap). */
-    public static MeteredS3Server start(long capacityBytes) {
-        return new MeteredS3Server(capacityBytes);
+    /**
+     * A server holding at most {@code capacityBytes} of objects (in this JVM's heap), {@code reservedBytes}
+     * of which it allocates before it starts (see {@link MemoryBlobStore}).
+     */
+    public static MeteredS3Server start(long capacityBytes, long reservedBytes) {
+        return new MeteredS3Server(capacityBytes, reservedBytes);
     }
 
     /** {@code http://127.0.0.1:<port>}, path-style. */

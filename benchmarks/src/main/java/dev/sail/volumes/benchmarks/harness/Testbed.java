@@ -80,7 +80,7 @@ final class Testbed implements AutoCloseable {
      * is only noted). Without {@code peers}, every peer is reported as skipped, for quick profiling runs.
      */
     static Testbed start(Scale scale, Path work, boolean peers, Path root) {
-        MeteredS3Server s3 = MeteredS3Server.start(scale.s3CapacityBytes());
+        MeteredS3Server s3 = MeteredS3Server.start(scale.s3CapacityBytes(), scale.s3ReservedBytes());
         VolumeServer server = null;
         try {
             s3.createBucket(CHUNK_BUCKET);
