@@ -23,6 +23,13 @@ import java.util.Map;
  * again, vs dd of a local file in the page cache) and {@code overlay-write} (dd with fdatasync into the
  * mount, vs the same into a local directory). Peers run the same jobs on their own mounts of a bucket
  * holding the same objects.
+ *
+ * <p>Every timed write starts from the same memory: {@link #freeRecently} first writes and deletes twice
+ * the file's size in a local scratch file. On these VMs a page the guest has not touched for a few
+ * seconds costs about 1.7 s per GiB to fault in (the host backs it anew), ten times a page freed just
+ * before; without this the local baseline, which deleted its read file right before writing, ran on
+ * freed pages and the mount on new ones. Twice the size, because a write through FUSE fills two pages
+ * per byte (the kernel's page cache of the mounted file and the daemon's chunk file), a local write one.
  * Stateless; the harness runs workloads one at a time.
  */
 final class FileIo implements Workload {
@@ -76,11 +83,11 @@ final class FileIo implements Workload {
                         bed.s3().putObject(bucket, BIG, size, bed.data().inputStream(bigStream, size));
                         bed.s3().putObject(bucket, FIRST_BYTE, FIRST_BYTE_SIZE, bed.data().inputStream(firstByteStream, FIRST_BYTE_SIZE));
                     },
-                    (peer, bucket, mount) -> jobs(mount.mountpoint(), size, mib));
+                    (peer, bucket, mount) -> jobs(bed, mount.mountpoint(), size, mib));
             for (String binding : BINDINGS) {
                 Map<String, Figure> ours;
                 try (OursMount mount = bed.mountOurs(volume, binding)) {
-                    ours = jobs(mount.path(), size, mib);
+                    ours = jobs(bed, mount.path(), size, mib);
                 } catch (Exception | LinkageError e) {
                     Figure failed = Figure.failed("ours (" + binding + ")", e);
                     ours = Map.of("cold", failed, "ttfb", failed, "warm", failed, "write", failed);
@@ -97,7 +104,8 @@ final class FileIo implements Workload {
                         peers.get("warm"), "dd bs=1M of the same file again (best of 2); baseline = dd of a local file in the page cache"
                                 + peerNote));
                 results.add(Result.of("overlay-write" + suffix, "MiB/s", Result.Direction.HIGHER_IS_BETTER, ours.get("write"), local[1],
-                        peers.get("write"), "dd if=/dev/zero bs=1M count=" + (size >> 20) + " conv=fdatasync of a new file; "
+                        peers.get("write"), "dd if=/dev/zero bs=1M count=" + (size >> 20) + " conv=fdatasync of a new file, every side right after "
+                                + Scale.bytes(2 * size) + " were written and deleted locally (the same memory state); "
                                 + "baseline = the same dd into a local directory" + peerNote));
             }
         } finally {
@@ -107,7 +115,7 @@ final class FileIo implements Workload {
     }
 
     /** The four jobs through one fresh mount, in an order that keeps each cache state honest. */
-    private static Map<String, Figure> jobs(Path mount, long size, double mib) {
+    private static Map<String, Figure> jobs(Testbed bed, Path mount, long size, double mib) {
         Map<String, Figure> figures = new LinkedHashMap<>();
         figures.put("ttfb", Figure.measure("first byte", () -> {
             long start = System.nanoTime();
@@ -121,11 +129,12 @@ final class FileIo implements Workload {
         List<String> read = List.of("dd", "if=" + mount.resolve(BIG), "of=/dev/null", "bs=1M");
         figures.put("cold", Figure.measure("cold read", () -> Figure.of(mib / Shell.timedQuiet(read))));
         figures.put("warm", Figure.measure("warm read", () -> Figure.of(mib / Shell.bestOf(2, read))));
-        figures.put("write", Figure.measure("write", () -> Figure.of(mib / ddWrite(mount.resolve("written.bin"), size))));
+        figures.put("write", Figure.measure("write", () -> Figure.of(mib / ddWrite(bed, mount.resolve("written.bin"), size))));
         return figures;
     }
 
-    private static double ddWrite(Path file, long size) {
+    private static double ddWrite(Testbed bed, Path file, long size) {
+        freeRecently(bed, 2 * size);
         try {
             return Shell.timedQuiet(List.of("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + (size >> 20), "conv=fdatasync"));
         } finally {
@@ -134,6 +143,16 @@ final class FileIo implements Workload {
             } catch (IOException e) {
                 // The scratch directory (or the mount's state) is deleted with the subject anyway.
             }
+        }
+    }
+
+    /** Writes and deletes {@code bytes} in a local scratch file, so that the next write finds that much memory freed just before. */
+    private static void freeRecently(Testbed bed, long bytes) {
+        Path dir = bed.scratch("freed-memory");
+        try {
+            Shell.timedQuiet(List.of("dd", "if=/dev/zero", "of=" + dir.resolve("pages.bin"), "bs=1M", "count=" + (bytes >> 20)));
+        } finally {
+            Shell.deleteTree(dir);
         }
     }
 
@@ -147,7 +166,7 @@ final class FileIo implements Workload {
             Shell.timedQuiet(read);
             Figure warm = Figure.of(mib / Shell.bestOf(2, read));
             Files.delete(file);
-            Figure write = Figure.of(mib / ddWrite(dir.resolve("written.bin"), size));
+            Figure write = Figure.of(mib / ddWrite(bed, dir.resolve("written.bin"), size));
             return new Figure[] {warm, write};
         } catch (Exception e) {
             Figure failed = Figure.failed("local directory", e);
