@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * files found on disk at startup (which a crash, a full disk or another process may have damaged)
  * are hashed on their first use; one that does not hash to its name is deleted and fetched again.
  * When a fetched chunk cannot be written to the disk (full), {@link #read} serves it from memory.
+ *
+ * <p>A writer about to copy a clean chunk into the dirty overlay can take the cached file instead
+ * ({@link #handOver}), unless a read is using it.
  */
 public final class ChunkCache implements AutoCloseable {
     /** Fetches one chunk's verified bytes. */
@@ -75,6 +79,8 @@ public final class ChunkCache implements AutoCloseable {
     private final LinkedHashMap<ChunkId, Long> lru = new LinkedHashMap<>(256, 0.75f, true);
     /** Indexed chunks found on disk at startup whose bytes were not hashed yet; guarded by {@link #lru}. */
     private final Set<ChunkId> unverified = new HashSet<>();
+    /** Reads under way per chunk: a chunk being read is never handed over ({@link #handOver}). */
+    private final Map<ChunkId, Integer> readers = new ConcurrentHashMap<>();
     /** The last chunk served from memory because the disk was full (sequential reads hit it again); may be null. */
     private volatile Source.InMemory lastInMemory;
     /** Whether the current spell of a full disk was logged already (logged once, reset by a successful write). */
@@ -243,6 +249,15 @@ public final class ChunkCache implements AutoCloseable {
      * disk has no room for the chunk, its downloaded bytes are served from memory instead.
      */
     public void read(ChunkId id, long offset, ByteBuffer dst, int length) throws IOException {
+        readers.merge(id, 1, Integer::sum);
+        try {
+            readPinned(id, offset, dst, length);
+        } finally {
+            readers.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    private void readPinned(ChunkId id, long offset, ByteBuffer dst, int length) throws IOException {
         for (int attempt = 1; ; attempt++) {
             Path file;
             switch (obtain(id)) {
@@ -288,6 +303,32 @@ public final class ChunkCache implements AutoCloseable {
         }
         int from = bytes.position() + (int) offset;
         dst.put(bytes.duplicate().position(from).limit(from + length));
+    }
+
+    /**
+     * Gives chunk {@code id}'s cached file up to a writer that would otherwise copy it (copy on write of a
+     * clean chunk), moved to {@code target}: the cache no longer holds the chunk then, and the writer saves
+     * a copy (on these VMs a copy into new pages costs as much as the fetch's own write). Only a verified
+     * chunk that no read is using and that {@code inUse} does not claim (a committed dirty chunk read from
+     * its cached file) is handed over. Answers whether it moved.
+     */
+    public boolean handOver(ChunkId id, Path target, Predicate<Path> inUse) {
+        Path file = dir.resolve(id.toString());
+        synchronized (lru) {
+            Long size = lru.get(id);
+            if (size == null || unverified.contains(id) || readers.containsKey(id) || inUse.test(file)) {
+                return false;
+            }
+            try {
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                LOG.debug("Volume {}: cannot hand cached chunk {} over, copying it: {}", volume, id.abbreviated(), e.toString());
+                return false;
+            }
+            lru.remove(id);
+            usedBytes.addAndGet(-size);
+            return true;
+        }
     }
 
     /** Takes ownership of {@code file}, whose bytes hash to {@code id} (a committed dirty chunk): moved in, or deleted if already cached. */

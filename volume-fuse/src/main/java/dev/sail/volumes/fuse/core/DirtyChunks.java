@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -81,6 +82,7 @@ final class DirtyChunks {
         return moved != null ? moved : path(id);
     }
 
+    /** Records that chunk {@code id}'s bytes are at {@code newHome} from now on; call it before moving them there. */
     void relocate(long id, Path newHome) {
         relocated.put(id, newHome);
     }
@@ -94,22 +96,44 @@ final class DirtyChunks {
     void read(long id, long offset, ByteBuffer dst, int length) throws IOException {
         int limit = dst.position() + length;
         ByteBuffer window = dst.duplicate().limit(limit);
-        try (FileChannel channel = FileChannel.open(locate(id), StandardOpenOption.READ)) {
+        try (FileChannel channel = openCurrent(id)) {
             long position = offset;
-            while (window.hasRemaining()) {
+            while (channel != null && window.hasRemaining()) {
                 int n = channel.read(window, position);
                 if (n < 0) {
                     break;
                 }
                 position += n;
             }
-        } catch (NoSuchFileException e) {
-            // Never written: a hole.
         }
         while (window.hasRemaining()) {
             window.put((byte) 0);
         }
         dst.position(limit);
+    }
+
+    /**
+     * Opens chunk {@code id}'s bytes where they are now; null if it has none (never written: a hole).
+     * A commit or a reload records a chunk's new home before it moves the file there, so a file that is
+     * missing at one of the two places is at the other, or is there once the move is done.
+     */
+    private FileChannel openCurrent(long id) throws IOException {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Path moved = locate(id);
+            for (Path candidate : moved.equals(path(id)) ? List.of(moved) : List.of(moved, path(id))) {
+                try {
+                    return FileChannel.open(candidate, StandardOpenOption.READ);
+                } catch (NoSuchFileException e) {
+                    // Moving right now, or never written.
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code file} is where a retired chunk's bytes are read from now (see {@link #relocate}). */
+    boolean isRelocationTarget(Path file) {
+        return relocated.containsValue(file);
     }
 
     /** Writes the remaining bytes of {@code src} at {@code offset} of chunk {@code id}. */
@@ -125,10 +149,16 @@ final class DirtyChunks {
         }
     }
 
-    /** Makes chunk {@code id} a copy of the bytes in {@code source} (copy on write of a clean or sealed chunk). */
-    void copyFrom(Path source, long id) throws IOException {
+    /**
+     * Makes chunk {@code id} hold the bytes in {@code source} (copy on write of a clean or sealed chunk):
+     * {@code takeOver} is offered the chunk's file name first and answers whether it moved a file with
+     * those bytes there; if not, {@code source} is copied.
+     */
+    void fill(long id, Path source, Predicate<Path> takeOver) throws IOException {
         try {
-            Files.copy(source, path(id), StandardCopyOption.REPLACE_EXISTING);
+            if (!takeOver.test(path(id))) {
+                Files.copy(source, path(id), StandardCopyOption.REPLACE_EXISTING);
+            }
         } finally {
             changed(id);
         }

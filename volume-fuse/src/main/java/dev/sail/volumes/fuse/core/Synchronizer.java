@@ -412,8 +412,8 @@ public final class Synchronizer {
                 for (ChunkRef ref : f.node().snapshot().chunks()) {
                     if (ref instanceof ChunkRef.Dirty d && Files.exists(fs.dirty.path(d.id()))) {
                         Path target = chunks.resolve(Long.toString(d.id()));
-                        Files.move(fs.dirty.path(d.id()), target, StandardCopyOption.ATOMIC_MOVE);
                         fs.dirty.relocate(d.id(), target);
+                        Files.move(fs.dirty.path(d.id()), target, StandardCopyOption.ATOMIC_MOVE);
                         fs.dirty.forget(List.of(d.id()));
                     }
                 }

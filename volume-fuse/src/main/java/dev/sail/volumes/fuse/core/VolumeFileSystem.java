@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -922,11 +923,29 @@ public final class VolumeFileSystem implements AutoCloseable {
         }
         long id = dirty.allocate();
         switch (ref) {
-            case ChunkRef.Clean clean -> dirty.copyFrom(cache.ensure(clean.id()), id);
-            case ChunkRef.Dirty sealed -> dirty.copyFrom(dirty.locate(sealed.id()), id);
+            case ChunkRef.Clean clean -> fillFromCache(id, clean.id());
+            case ChunkRef.Dirty sealed -> dirty.fill(id, dirty.locate(sealed.id()), target -> false);
         }
         node.chunks.set(index, new ChunkRef.Dirty(id));
         return id;
+    }
+
+    /**
+     * Makes dirty chunk {@code id} hold clean chunk {@code clean}'s bytes: the cached file itself when the
+     * cache can hand it over, a copy otherwise. A cached file can go between finding and copying it (handed
+     * to a writer of another file with the same chunk, or evicted), so that is retried with a fresh fetch.
+     */
+    private void fillFromCache(long id, ChunkId clean) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dirty.fill(id, cache.ensure(clean), target -> cache.handOver(clean, target, dirty::isRelocationTarget));
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Puts a changed node into the overlay (if it is not there yet) and records it. Caller holds the node's monitor. */

@@ -231,6 +231,42 @@ class ChunkCacheTest {
         }
     }
 
+    @Test
+    void aHandedOverChunkLeavesTheCacheWithItsBytesAndIsFetchedAgainWhenRead() throws IOException {
+        ChunkId a = put(1000, 7);
+        try (ChunkCache cache = cache(10_000)) {
+            read(cache, a, 0, 1);
+            Path target = temp.resolve("taken");
+
+            assertThat(cache.handOver(a, target, file -> false)).isTrue();
+
+            assertThat(Files.readAllBytes(target)).isEqualTo(storage.get(a));
+            assertThat(cache.usedBytes()).isZero();
+            assertThat(cache.pathOf(a)).doesNotExist();
+            assertThat(read(cache, a, 998, 2)).containsExactly(7, 7);
+            assertThat(fetches.get()).as("fetched again after the hand-over").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aChunkIsNotHandedOverWhenUncachedUnverifiedOrClaimed() throws IOException {
+        ChunkId a = put(1000, 1);
+        ChunkId b = put(1000, 2);
+        Path target = temp.resolve("taken");
+        try (ChunkCache cache = cache(10_000)) {
+            assertThat(cache.handOver(a, target, file -> false)).as("not cached").isFalse();
+            read(cache, a, 0, 1);
+            read(cache, b, 0, 1);
+            assertThat(cache.handOver(a, target, file -> file.equals(cache.pathOf(a)))).as("claimed").isFalse();
+            assertThat(cache.pathOf(a)).exists();
+        }
+        try (ChunkCache cache = cache(10_000)) {
+            assertThat(cache.handOver(b, target, file -> false)).as("found at startup, not hashed yet").isFalse();
+            assertThat(cache.usedBytes()).isEqualTo(2000);
+        }
+        assertThat(target).doesNotExist();
+    }
+
     private static ListAppender<ILoggingEvent> capture() {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();

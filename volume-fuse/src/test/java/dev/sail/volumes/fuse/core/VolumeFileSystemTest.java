@@ -307,6 +307,36 @@ class VolumeFileSystemTest {
     }
 
     @Test
+    void aWriteToACachedCleanChunkTakesTheCachedFileInsteadOfCopyingIt() throws IOException {
+        Mount a = mount("a");
+        byte[] data = random(200_000, 11);
+        write(a.fs(), "/one.bin", data);
+        write(a.fs(), "/two.bin", data);
+        a.sync().commit(null);
+
+        Mount b = mount("b");
+        assertThat(read(b.fs(), "/one.bin")).isEqualTo(data);
+        long cached = b.fs().cache.usedBytes();
+        writeAt(b.fs(), "/one.bin", 100_000, new byte[] {7});
+        assertThat(b.fs().cache.usedBytes()).as("the changed chunk left the cache").isEqualTo(cached - (64 << 10));
+        assertThat(read(b.fs(), "/two.bin")).as("the same chunk in another file is fetched again").isEqualTo(data);
+
+        b.sync().commit(null);
+        long afterCommit = b.fs().cache.usedBytes();
+        writeAt(b.fs(), "/one.bin", 100_001, new byte[] {8});
+        assertThat(b.fs().cache.usedBytes()).as("a chunk just committed is still read from its cached file: copied")
+                .isEqualTo(afterCommit);
+        b.sync().commit(null);
+
+        byte[] changed = data.clone();
+        changed[100_000] = 7;
+        changed[100_001] = 8;
+        Mount c = mount("c");
+        assertThat(read(c.fs(), "/one.bin")).isEqualTo(changed);
+        assertThat(read(c.fs(), "/two.bin")).isEqualTo(data);
+    }
+
+    @Test
     void appendAfterAFullChunkUploadsOnlyTheTail() throws IOException {
         Mount a = mount("a");
         write(a.fs(), "/log", random(128 << 10, 5));

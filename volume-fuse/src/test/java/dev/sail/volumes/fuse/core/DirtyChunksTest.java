@@ -1,0 +1,66 @@
+package dev.sail.volumes.fuse.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirtyChunksTest {
+    @TempDir
+    Path temp;
+
+    static byte[] read(DirtyChunks dirty, long id, int length) throws IOException {
+        ByteBuffer dst = ByteBuffer.allocate(length);
+        dirty.read(id, 0, dst, length);
+        return dst.array();
+    }
+
+    @Test
+    void aChunkIsReadWhereItIsWhileACommitOrReloadMovesIt() throws IOException {
+        DirtyChunks dirty = new DirtyChunks(temp.resolve("dirty"));
+        long id = dirty.allocate();
+        dirty.write(id, 0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        Path newHome = Files.createDirectories(temp.resolve("cache")).resolve("chunk");
+
+        dirty.relocate(id, newHome);
+        assertThat(read(dirty, id, 3)).as("relocated, not moved yet").containsExactly(1, 2, 3);
+        assertThat(dirty.isRelocationTarget(newHome)).isTrue();
+
+        Files.move(dirty.path(id), newHome, StandardCopyOption.ATOMIC_MOVE);
+        assertThat(read(dirty, id, 4)).as("moved; zeros past its end").containsExactly(1, 2, 3, 0);
+    }
+
+    @Test
+    void aChunkNeverWrittenReadsAsZeros() throws IOException {
+        DirtyChunks dirty = new DirtyChunks(temp.resolve("dirty"));
+        assertThat(read(dirty, dirty.allocate(), 2)).containsExactly(0, 0);
+    }
+
+    @Test
+    void fillTakesAFileWhenOfferedOneAndCopiesOtherwise() throws IOException {
+        DirtyChunks dirty = new DirtyChunks(temp.resolve("dirty"));
+        Path source = Files.write(temp.resolve("source"), new byte[] {5, 6});
+        long copied = dirty.allocate();
+        dirty.fill(copied, source, target -> false);
+        long taken = dirty.allocate();
+        dirty.fill(taken, source, target -> {
+            try {
+                Files.move(source, target);
+                return true;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        assertThat(read(dirty, copied, 2)).containsExactly(5, 6);
+        assertThat(read(dirty, taken, 2)).containsExactly(5, 6);
+        assertThat(source).doesNotExist();
+        assertThat(dirty.changes(copied)).isEqualTo(1);
+        assertThat(dirty.changes(taken)).isEqualTo(1);
+    }
+}
