@@ -136,7 +136,7 @@ final class FileIo implements Workload {
     private static double ddWrite(Testbed bed, Path file, long size) {
         freeRecently(bed, 2 * size);
         try {
-            return Shell.timedQuiet(List.of("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + (size >> 20), "conv=fdatasync"));
+            return Shell.timedQuiet(zeros(file, size, "conv=fdatasync"));
         } finally {
             try {
                 Files.deleteIfExists(file);
@@ -146,11 +146,18 @@ final class FileIo implements Workload {
         }
     }
 
+    /** The dd command writing {@code bytes} of zeros (whole MiB) to {@code file}, with extra operands. */
+    private static List<String> zeros(Path file, long bytes, String... extra) {
+        List<String> command = new ArrayList<>(List.of("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + (bytes >> 20)));
+        command.addAll(List.of(extra));
+        return command;
+    }
+
     /** Writes and deletes {@code bytes} in a local scratch file, so that the next write finds that much memory freed just before. */
     private static void freeRecently(Testbed bed, long bytes) {
         Path dir = bed.scratch("freed-memory");
         try {
-            Shell.timedQuiet(List.of("dd", "if=/dev/zero", "of=" + dir.resolve("pages.bin"), "bs=1M", "count=" + (bytes >> 20)));
+            Shell.timedQuiet(zeros(dir.resolve("pages.bin"), bytes));
         } finally {
             Shell.deleteTree(dir);
         }

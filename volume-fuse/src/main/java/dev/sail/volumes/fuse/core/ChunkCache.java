@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * When a fetched chunk cannot be written to the disk (full), {@link #read} serves it from memory.
  *
  * <p>A writer about to copy a clean chunk into the dirty overlay can take the cached file instead
- * ({@link #handOver}), unless a read is using it.
+ * ({@link #handOver}), unless a read is using it. Files still read from outside the cache are kept.
  */
 public final class ChunkCache implements AutoCloseable {
     /** Fetches one chunk's verified bytes. */
@@ -81,6 +82,7 @@ public final class ChunkCache implements AutoCloseable {
     private final Set<ChunkId> unverified = new HashSet<>();
     /** Reads under way per chunk: a chunk being read is never handed over ({@link #handOver}). */
     private final Map<ChunkId, Integer> readers = new ConcurrentHashMap<>();
+    private final Predicate<Path> readElsewhere;
     /** The last chunk served from memory because the disk was full (sequential reads hit it again); may be null. */
     private volatile Source.InMemory lastInMemory;
     /** Whether the current spell of a full disk was logged already (logged once, reset by a successful write). */
@@ -96,9 +98,15 @@ public final class ChunkCache implements AutoCloseable {
         record InMemory(ChunkId id, ByteBuffer bytes, IOException cause) implements Source {}
     }
 
-    /** A cache of chunks of {@code volume} (named in log lines) in {@code dir}. */
-    public ChunkCache(String volume, Path dir, long maxBytes, int prefetchThreads, Fetcher fetcher) throws IOException {
+    /**
+     * A cache of chunks of {@code volume} (named in log lines) in {@code dir}. {@code readElsewhere} tells
+     * the cache files that are still read from outside it (a committed dirty chunk's bytes, read through
+     * its relocation until the next commit): those are neither evicted nor handed over.
+     */
+    public ChunkCache(String volume, Path dir, long maxBytes, int prefetchThreads, Fetcher fetcher,
+                      Predicate<Path> readElsewhere) throws IOException {
         this.volume = volume;
+        this.readElsewhere = readElsewhere;
         this.dir = Files.createDirectories(dir);
         this.maxBytes = maxBytes;
         this.fetcher = fetcher;
@@ -309,14 +317,13 @@ public final class ChunkCache implements AutoCloseable {
      * Gives chunk {@code id}'s cached file up to a writer that would otherwise copy it (copy on write of a
      * clean chunk), moved to {@code target}: the cache no longer holds the chunk then, and the writer saves
      * a copy (on these VMs a copy into new pages costs as much as the fetch's own write). Only a verified
-     * chunk that no read is using and that {@code inUse} does not claim (a committed dirty chunk read from
-     * its cached file) is handed over. Answers whether it moved.
+     * chunk that no read is using, here or from outside the cache, is handed over. Answers whether it moved.
      */
-    public boolean handOver(ChunkId id, Path target, Predicate<Path> inUse) {
+    public boolean handOver(ChunkId id, Path target) {
         Path file = dir.resolve(id.toString());
         synchronized (lru) {
             Long size = lru.get(id);
-            if (size == null || unverified.contains(id) || readers.containsKey(id) || inUse.test(file)) {
+            if (size == null || unverified.contains(id) || readers.containsKey(id) || readElsewhere.test(file)) {
                 return false;
             }
             try {
@@ -362,19 +369,7 @@ public final class ChunkCache implements AutoCloseable {
      * (a full disk: dirty data needs the room more than clean copies do). Answers the bytes freed.
      */
     public long free(long bytes) throws IOException {
-        long freed = 0;
-        synchronized (lru) {
-            Iterator<Map.Entry<ChunkId, Long>> oldest = lru.entrySet().iterator();
-            while (freed < bytes && oldest.hasNext()) {
-                Map.Entry<ChunkId, Long> victim = oldest.next();
-                oldest.remove();
-                unverified.remove(victim.getKey());
-                usedBytes.addAndGet(-victim.getValue());
-                freed += victim.getValue();
-                Files.deleteIfExists(dir.resolve(victim.getKey().toString()));
-            }
-        }
-        return freed;
+        return dropOldest(dropped -> dropped < bytes);
     }
 
     public long usedBytes() {
@@ -466,17 +461,32 @@ public final class ChunkCache implements AutoCloseable {
 
     /** Drops least recently used chunks until the cache fits its limit (the newest entry always stays). */
     private void evict() throws IOException {
+        dropOldest(dropped -> usedBytes.get() > maxBytes && lru.size() > 1);
+    }
+
+    /**
+     * Drops chunks, least recently used first, while {@code more} holds for the bytes dropped so far;
+     * answers them. Files still read from outside the cache stay (the next commit releases them).
+     */
+    private long dropOldest(LongPredicate more) throws IOException {
+        long dropped = 0;
         synchronized (lru) {
             Iterator<Map.Entry<ChunkId, Long>> oldest = lru.entrySet().iterator();
-            while (usedBytes.get() > maxBytes && lru.size() > 1 && oldest.hasNext()) {
+            while (more.test(dropped) && oldest.hasNext()) {
                 Map.Entry<ChunkId, Long> victim = oldest.next();
+                Path file = dir.resolve(victim.getKey().toString());
+                if (readElsewhere.test(file)) {
+                    continue;
+                }
                 oldest.remove();
                 unverified.remove(victim.getKey());
                 usedBytes.addAndGet(-victim.getValue());
+                dropped += victim.getValue();
                 // Readers with the file open keep reading it: on Linux the bytes live until they close it.
-                Files.deleteIfExists(dir.resolve(victim.getKey().toString()));
+                Files.deleteIfExists(file);
             }
         }
+        return dropped;
     }
 
     private static Source join(CompletableFuture<Source> future) throws IOException {

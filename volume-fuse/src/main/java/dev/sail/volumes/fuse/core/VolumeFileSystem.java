@@ -229,7 +229,7 @@ public final class VolumeFileSystem implements AutoCloseable {
                     public long fetchTo(ChunkId id, Path target) throws IOException {
                         return transfer.downloadTo(downloadUrl(id), target);
                     }
-                });
+                }, dirty::isRelocationTarget);
 
         Set<Long> referenced = new HashSet<>();
         saved.forEach((key, value) -> {
@@ -938,7 +938,7 @@ public final class VolumeFileSystem implements AutoCloseable {
     private void fillFromCache(long id, ChunkId clean) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                dirty.fill(id, cache.ensure(clean), target -> cache.handOver(clean, target, dirty::isRelocationTarget));
+                dirty.fill(id, cache.ensure(clean), target -> cache.handOver(clean, target));
                 return;
             } catch (NoSuchFileException e) {
                 if (attempt >= 3) {

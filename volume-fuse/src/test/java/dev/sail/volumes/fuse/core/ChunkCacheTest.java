@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -42,6 +44,9 @@ class ChunkCacheTest {
         return id;
     }
 
+    /** Files of the cache that are read from outside it, as the dirty overlay would say. */
+    final Set<Path> readElsewhere = new HashSet<>();
+
     ChunkCache cache(long maxBytes) throws IOException {
         return new ChunkCache("v", temp.resolve("cache"), maxBytes, 2, id -> {
             fetches.incrementAndGet();
@@ -50,7 +55,7 @@ class ChunkCacheTest {
                 throw new IOException("NoSuchKey: chunk " + id.abbreviated());
             }
             return ByteBuffer.wrap(bytes);
-        });
+        }, readElsewhere::contains);
     }
 
     static byte[] read(ChunkCache cache, ChunkId id, long offset, int length) throws IOException {
@@ -105,7 +110,7 @@ class ChunkCacheTest {
                 throw new IOException("interrupted", e);
             }
             return ByteBuffer.wrap(storage.get(id));
-        })) {
+        }, file -> false)) {
             Thread first = Thread.ofVirtual().start(() -> ensure(cache, a));
             Thread second = Thread.ofVirtual().start(() -> ensure(cache, a));
             await().atMost(Duration.ofSeconds(5)).until(() -> fetches.get() == 1);
@@ -232,13 +237,31 @@ class ChunkCacheTest {
     }
 
     @Test
+    void aFileStillReadFromOutsideTheCacheIsNotEvicted() throws IOException {
+        ChunkId a = put(1000, 1);
+        ChunkId b = put(1000, 2);
+        ChunkId c = put(1000, 3);
+        try (ChunkCache cache = cache(2500)) {
+            read(cache, a, 0, 1);
+            readElsewhere.add(cache.pathOf(a));
+            read(cache, b, 0, 1);
+            read(cache, c, 0, 1);
+
+            assertThat(cache.pathOf(a)).as("the oldest, but still read elsewhere").exists();
+            assertThat(cache.pathOf(b)).as("evicted in its place").doesNotExist();
+            assertThat(cache.free(10_000)).as("free skips it too").isEqualTo(1000);
+            assertThat(cache.pathOf(a)).exists();
+        }
+    }
+
+    @Test
     void aHandedOverChunkLeavesTheCacheWithItsBytesAndIsFetchedAgainWhenRead() throws IOException {
         ChunkId a = put(1000, 7);
         try (ChunkCache cache = cache(10_000)) {
             read(cache, a, 0, 1);
             Path target = temp.resolve("taken");
 
-            assertThat(cache.handOver(a, target, file -> false)).isTrue();
+            assertThat(cache.handOver(a, target)).isTrue();
 
             assertThat(Files.readAllBytes(target)).isEqualTo(storage.get(a));
             assertThat(cache.usedBytes()).isZero();
@@ -254,14 +277,16 @@ class ChunkCacheTest {
         ChunkId b = put(1000, 2);
         Path target = temp.resolve("taken");
         try (ChunkCache cache = cache(10_000)) {
-            assertThat(cache.handOver(a, target, file -> false)).as("not cached").isFalse();
+            assertThat(cache.handOver(a, target)).as("not cached").isFalse();
             read(cache, a, 0, 1);
             read(cache, b, 0, 1);
-            assertThat(cache.handOver(a, target, file -> file.equals(cache.pathOf(a)))).as("claimed").isFalse();
+            readElsewhere.add(cache.pathOf(a));
+            assertThat(cache.handOver(a, target)).as("read from outside the cache").isFalse();
+            readElsewhere.clear();
             assertThat(cache.pathOf(a)).exists();
         }
         try (ChunkCache cache = cache(10_000)) {
-            assertThat(cache.handOver(b, target, file -> false)).as("found at startup, not hashed yet").isFalse();
+            assertThat(cache.handOver(b, target)).as("found at startup, not hashed yet").isFalse();
             assertThat(cache.usedBytes()).isEqualTo(2000);
         }
         assertThat(target).doesNotExist();
