@@ -242,12 +242,8 @@ public final class HttpChunkTransfer implements ChunkTransfer {
     }
 
     private void upload(Upload upload) throws IOException {
+        byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(1, upload.size()))];
         withRetries("upload", upload.target(), () -> {
-            ByteBuffer bytes = upload.bytes().read();
-            if (bytes.remaining() != upload.size()) {
-                throw new IOException("Chunk " + upload.target().id().abbreviated() + " has " + bytes.remaining()
-                        + " bytes to upload, expected " + upload.size());
-            }
             HttpURLConnection connection = open(upload.target(), "PUT");
             connection.setDoOutput(true);
             connection.setFixedLengthStreamingMode(upload.size());
@@ -256,16 +252,10 @@ public final class HttpChunkTransfer implements ChunkTransfer {
                 connection.setRequestProperty("Content-Type", "application/octet-stream");
             }
             try (OutputStream out = connection.getOutputStream()) {
-                if (bytes.hasArray()) {
-                    out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-                } else {
-                    byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, bytes.remaining())];
-                    while (bytes.hasRemaining()) {
-                        int n = Math.min(buffer.length, bytes.remaining());
-                        bytes.get(buffer, 0, n);
-                        out.write(buffer, 0, n);
-                    }
-                }
+                upload.bytes().writeTo(out, upload.size(), buffer);
+            } catch (IOException e) {
+                connection.disconnect(); // the body is incomplete: this connection cannot carry another request
+                throw e;
             }
             int status = connection.getResponseCode();
             if (status < 200 || status >= 300) {

@@ -150,6 +150,26 @@ class HttpChunkTransferTest {
     }
 
     @Test
+    void uploadsAChunkFileThroughTheCopyBufferAndRefusesOneOfAnotherSize(@TempDir Path dir) throws IOException {
+        byte[] bytes = new byte[600_000]; // more than two turns of the 256 KiB copy buffer
+        new java.util.Random(11).nextBytes(bytes);
+        Path file = Files.write(dir.resolve("chunk"), bytes);
+        PresignedUrl url = url(bytes, "/from-file", Map.of());
+        failuresLeft.put("/from-file", new AtomicInteger(1));
+
+        transfer.uploadAll(List.of(new ChunkTransfer.Upload(url, bytes.length, ChunkTransfer.ChunkBytes.ofFile(file))), (id, n) -> { });
+
+        assertThat(stored.get("/from-file")).as("the whole file, also on the retry").isEqualTo(bytes);
+
+        PresignedUrl longer = url(bytes, "/longer", Map.of());
+        assertThatThrownBy(() -> transfer.uploadAll(List.of(new ChunkTransfer.Upload(longer, bytes.length + 1, ChunkTransfer.ChunkBytes.ofFile(file))),
+                (id, n) -> { }))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("The chunk has 600000 bytes to upload, expected 600001");
+        assertThat(stored).as("nothing stored for a chunk of the wrong size").doesNotContainKey("/longer");
+    }
+
+    @Test
     void failsAtOnceWhenTheUrlIsRefusedNamingTheChunkNotTheUrl() {
         byte[] bytes = "refused".getBytes(StandardCharsets.UTF_8);
         PresignedUrl url = url(bytes, "/secret-signature", Map.of());
