@@ -32,8 +32,13 @@ final class RemoteTree {
     static final int PAGE = 1000;
     private static final Entry.Directory ROOT = new Entry.Directory(0755, 0);
 
-    /** Files in a listing are likely read next: their first chunks are hinted for URL batching. */
-    private static final int HINTED_CHUNKS_PER_FILE = 2;
+    /**
+     * Files in a listing are likely read next: their chunks are hinted for URL batching, every file's
+     * first chunk first, then every file's second, and so on, up to one request's worth. Presigning is
+     * cheap (200 URLs in one request: 6-11 ms, against 3 ms for one), and a reader that opens file
+     * after file, anywhere in them, then finds its URL waiting instead of asking for each.
+     */
+    static final int HINTED_CHUNKS = DownloadUrls.BATCH;
 
     private final VolumeService service;
     private final VolumeName volume;
@@ -59,15 +64,31 @@ final class RemoteTree {
             return cached;
         }
         Map<String, Versioned> listed = list(dir, baseSeq);
-        List<ChunkId> likely = new ArrayList<>();
-        for (Versioned child : listed.values()) {
-            if (child.entry() instanceof Entry.File file) {
-                likely.addAll(file.chunks().subList(0, Math.min(HINTED_CHUNKS_PER_FILE, file.chunks().size())));
-            }
-        }
-        hints.accept(likely);
+        hints.accept(likelyRead(listed.values()));
         Map<String, Versioned> raced = listings.putIfAbsent(dir, listed);
         return raced != null ? raced : listed;
+    }
+
+    /** The chunks of {@code children}'s files by position: every file's first, then every second, ...; at most {@link #HINTED_CHUNKS}. */
+    static List<ChunkId> likelyRead(Collection<Versioned> children) {
+        List<List<ChunkId>> files = new ArrayList<>();
+        for (Versioned child : children) {
+            if (child.entry() instanceof Entry.File file && !file.chunks().isEmpty()) {
+                files.add(file.chunks());
+            }
+        }
+        List<ChunkId> likely = new ArrayList<>();
+        for (int index = 0; !files.isEmpty() && likely.size() < HINTED_CHUNKS; index++) {
+            int position = index;
+            files.removeIf(chunks -> chunks.size() <= position);
+            for (List<ChunkId> chunks : files) {
+                if (likely.size() == HINTED_CHUNKS) {
+                    break;
+                }
+                likely.add(chunks.get(position));
+            }
+        }
+        return likely;
     }
 
     /** Lists {@code dir} at {@code seq} from the service, every page, without caching. */
