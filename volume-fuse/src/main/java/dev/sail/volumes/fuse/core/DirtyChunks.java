@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -44,6 +45,8 @@ final class DirtyChunks {
     private final Map<Long, Long> changes = new ConcurrentHashMap<>();
     /** Hashes taken ahead of a commit, with the change count and length they were taken at. */
     private final Map<Long, Hashed> hashed = new ConcurrentHashMap<>();
+    /** Hashes being taken ahead right now, by chunk; completed when done. */
+    private final Map<Long, CompletableFuture<Void>> hashing = new ConcurrentHashMap<>();
 
     /** A chunk's hash over its first {@code length} bytes, valid while its change count is {@code changes}. */
     private record Hashed(long changes, long length, ChunkId id) {
@@ -223,14 +226,36 @@ final class DirtyChunks {
      * hash for a commit, if the chunk is still at change count {@code changes} once hashed.
      */
     void hashAhead(long id, long length, long changes) throws IOException {
-        if (changes(id) != changes) {
+        // A chunk a commit sealed before its turn came is hashed by that commit.
+        if (changes(id) != changes || sealed.contains(id)) {
             return;
         }
-        ChunkId hash = hash(id, length);
-        // Not for a chunk deleted meanwhile (its counter is gone, and no commit will ask).
-        if (changes(id) == changes && Files.exists(path(id))) {
-            hashed.put(id, new Hashed(changes, length, hash));
+        CompletableFuture<Void> running = new CompletableFuture<>();
+        if (hashing.putIfAbsent(id, running) != null) {
+            return;
         }
+        try {
+            ChunkId hash = hash(id, length);
+            // Not for a chunk deleted meanwhile (its counter is gone, and no commit will ask).
+            if (changes(id) == changes && Files.exists(path(id))) {
+                hashed.put(id, new Hashed(changes, length, hash));
+            }
+        } finally {
+            hashing.remove(id, running);
+            running.complete(null);
+        }
+    }
+
+    /**
+     * {@link #hashedAhead}, after waiting for the hash of the chunk being taken right now, if one is: a
+     * commit that hashed the chunk again would take CPU from its upload, twice the work for one answer.
+     */
+    Optional<ChunkId> awaitHashedAhead(long id, long length) {
+        CompletableFuture<Void> running = hashing.get(id);
+        if (running != null) {
+            running.join();
+        }
+        return hashedAhead(id, length);
     }
 
     /** The hash taken ahead of chunk {@code id}'s first {@code length} bytes, if it did not change since. */

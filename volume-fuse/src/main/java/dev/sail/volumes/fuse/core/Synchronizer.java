@@ -135,8 +135,7 @@ public final class Synchronizer {
     private CommitReport publish(long baseSeq, TreeMap<VolumePath, Local> entries, Map<VolumePath, FileSnap> files,
                                  Map<Long, UploadPipeline.DirtyChunk> dirtyChunks, Progress progress) throws IOException {
         long started = System.nanoTime();
-        UploadPipeline pipeline = new UploadPipeline(fs.service, fs.volume, fs.transfer, fs.dirty::path,
-                chunk -> fs.dirty.hashedAhead(chunk.id(), chunk.length()), hashThreads, progress);
+        UploadPipeline pipeline = new UploadPipeline(fs.service, fs.volume, fs.transfer, fs.dirty, hashThreads, progress);
         UploadPipeline.Outcome upload = pipeline.run(List.copyOf(dirtyChunks.values()));
         Map<Long, ChunkId> hashes = upload.hashes();
         long uploaded = System.nanoTime();

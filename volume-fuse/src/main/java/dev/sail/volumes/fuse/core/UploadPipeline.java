@@ -35,8 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
-import java.util.function.LongFunction;
 
 /**
  * Hashes a commit's dirty chunks and uploads the ones storage lacks, as one pipeline: chunks are
@@ -84,8 +82,7 @@ final class UploadPipeline {
     private final VolumeService service;
     private final VolumeName volume;
     private final ChunkTransfer transfer;
-    private final LongFunction<Path> files;
-    private final Function<DirtyChunk, Optional<ChunkId>> hashedAhead;
+    private final DirtyChunks dirty;
     private final int hashThreads;
     private final Synchronizer.Progress progress;
     private final AtomicLong bytesDone = new AtomicLong();
@@ -96,18 +93,16 @@ final class UploadPipeline {
     private UploadVerifier verifier;
 
     /**
-     * @param files       where each dirty chunk's bytes are, by local id
-     * @param hashedAhead the hash of a dirty chunk taken before the commit, if it is still good
+     * @param dirty       the dirty chunks' bytes, and the hashes taken of them ahead of the commit
      * @param hashThreads hashes computed at once
      * @param progress    told as chunks finish; may be null
      */
-    UploadPipeline(VolumeService service, VolumeName volume, ChunkTransfer transfer, LongFunction<Path> files,
-                   Function<DirtyChunk, Optional<ChunkId>> hashedAhead, int hashThreads, Synchronizer.Progress progress) {
+    UploadPipeline(VolumeService service, VolumeName volume, ChunkTransfer transfer, DirtyChunks dirty, int hashThreads,
+                   Synchronizer.Progress progress) {
         this.service = service;
         this.volume = volume;
         this.transfer = transfer;
-        this.files = files;
-        this.hashedAhead = hashedAhead;
+        this.dirty = dirty;
         this.hashThreads = hashThreads;
         this.progress = progress;
     }
@@ -136,15 +131,16 @@ final class UploadPipeline {
             verifier = reports;
             CompletionService<Map.Entry<DirtyChunk, ChunkId>> hashing = new ExecutorCompletionService<>(hashPool);
             // Chunks hashed ahead (their file was closed, and they did not change since) need no hashing
-            // now: they make the first batch, and the others follow as they are hashed.
+            // now: they make the first batch, and the others follow as they are hashed (or, for a chunk
+            // whose hash is being taken ahead right now, as that hash is done).
             List<Map.Entry<DirtyChunk, ChunkId>> ready = new ArrayList<>();
             int pending = 0;
             for (DirtyChunk chunk : chunks) {
-                Optional<ChunkId> ahead = hashedAhead.apply(chunk);
+                Optional<ChunkId> ahead = dirty.hashedAhead(chunk.id(), chunk.length());
                 if (ahead.isPresent()) {
                     ready.add(Map.entry(chunk, ahead.get()));
                 } else {
-                    hashing.submit(() -> Map.entry(chunk, hash(chunk)));
+                    hashing.submit(() -> Map.entry(chunk, hashOnce(chunk)));
                     pending++;
                 }
             }
@@ -247,7 +243,7 @@ final class UploadPipeline {
                     throw new VolumeFuseException("The service asked for chunk " + target.id().abbreviated()
                             + ", which this commit does not hold");
                 }
-                Path file = files.apply(chunk.id());
+                Path file = dirty.path(chunk.id());
                 // Sealed files are never cut while a commit holds them (a write goes to a copy).
                 uploads.add(new ChunkTransfer.Upload(target, chunk.length(), ChunkTransfer.ChunkBytes.ofFile(file)));
             }
@@ -325,7 +321,7 @@ final class UploadPipeline {
         ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
         for (Map.Entry<ChunkId, DirtyChunk> member : members) {
             long length = member.getValue().length();
-            try (FileChannel channel = FileChannel.open(files.apply(member.getValue().id()), StandardOpenOption.READ)) {
+            try (FileChannel channel = FileChannel.open(dirty.path(member.getValue().id()), StandardOpenOption.READ)) {
                 for (long position = 0; position < length; ) {
                     buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
                     int n = channel.read(buffer, position);
@@ -347,7 +343,7 @@ final class UploadPipeline {
         byte[] bytes = new byte[Math.toIntExact(size)];
         int offset = 0;
         for (Map.Entry<ChunkId, DirtyChunk> member : members) {
-            byte[] chunk = Files.readAllBytes(files.apply(member.getValue().id()));
+            byte[] chunk = Files.readAllBytes(dirty.path(member.getValue().id()));
             if (chunk.length != member.getValue().length()) {
                 throw new IOException("Dirty chunk " + member.getValue().id() + " holds " + chunk.length + " bytes, expected "
                         + member.getValue().length());
@@ -358,8 +354,13 @@ final class UploadPipeline {
         return bytes;
     }
 
-    private ChunkId hash(DirtyChunk chunk) throws IOException {
-        try (FileChannel channel = FileChannel.open(files.apply(chunk.id()), StandardOpenOption.READ)) {
+    /** The chunk's hash: the one being taken ahead right now if there is one, else hashed here. */
+    private ChunkId hashOnce(DirtyChunk chunk) throws IOException {
+        Optional<ChunkId> ahead = dirty.awaitHashedAhead(chunk.id(), chunk.length());
+        if (ahead.isPresent()) {
+            return ahead.get();
+        }
+        try (FileChannel channel = FileChannel.open(dirty.path(chunk.id()), StandardOpenOption.READ)) {
             return ChunkHasher.hash(channel, 0, chunk.length());
         }
     }

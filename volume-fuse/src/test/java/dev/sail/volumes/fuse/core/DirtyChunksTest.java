@@ -2,6 +2,7 @@ package dev.sail.volumes.fuse.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sail.volumes.chunking.ChunkHasher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -33,6 +34,24 @@ class DirtyChunksTest {
 
         Files.move(dirty.path(id), newHome, StandardCopyOption.ATOMIC_MOVE);
         assertThat(read(dirty, id, 4)).as("moved; zeros past its end").containsExactly(1, 2, 3, 0);
+    }
+
+    @Test
+    void aHashTakenAheadServesUntilTheChunkChangesAndASealedChunkIsLeftToItsCommit() throws IOException {
+        DirtyChunks dirty = new DirtyChunks(temp.resolve("dirty"));
+        long id = dirty.allocate();
+        dirty.write(id, 0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+
+        dirty.hashAhead(id, 3, dirty.changes(id));
+        assertThat(dirty.awaitHashedAhead(id, 3)).contains(ChunkHasher.hash(new byte[] {1, 2, 3}));
+        assertThat(dirty.awaitHashedAhead(id, 4)).as("another length").isEmpty();
+
+        dirty.write(id, 0, ByteBuffer.wrap(new byte[] {9}));
+        assertThat(dirty.awaitHashedAhead(id, 3)).as("changed since").isEmpty();
+
+        dirty.seal(id);
+        dirty.hashAhead(id, 3, dirty.changes(id));
+        assertThat(dirty.hashedAhead(id, 3)).as("sealed before its turn: the commit hashes it").isEmpty();
     }
 
     @Test
