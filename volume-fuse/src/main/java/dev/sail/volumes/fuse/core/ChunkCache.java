@@ -369,7 +369,7 @@ public final class ChunkCache implements AutoCloseable {
      * (a full disk: dirty data needs the room more than clean copies do). Answers the bytes freed.
      */
     public long free(long bytes) throws IOException {
-        return dropOldest(dropped -> dropped < bytes);
+        return dropOldest(dropped -> dropped < bytes, false);
     }
 
     public long usedBytes() {
@@ -461,19 +461,23 @@ public final class ChunkCache implements AutoCloseable {
 
     /** Drops least recently used chunks until the cache fits its limit (the newest entry always stays). */
     private void evict() throws IOException {
-        dropOldest(dropped -> usedBytes.get() > maxBytes && lru.size() > 1);
+        dropOldest(dropped -> usedBytes.get() > maxBytes, true);
     }
 
     /**
      * Drops chunks, least recently used first, while {@code more} holds for the bytes dropped so far;
-     * answers them. Files still read from outside the cache stay (the next commit releases them).
+     * answers them. Files still read from outside the cache stay (the next commit releases them), and so
+     * does the newest entry when {@code keepNewest} (the chunk just fetched for a waiting reader).
      */
-    private long dropOldest(LongPredicate more) throws IOException {
+    private long dropOldest(LongPredicate more, boolean keepNewest) throws IOException {
         long dropped = 0;
         synchronized (lru) {
             Iterator<Map.Entry<ChunkId, Long>> oldest = lru.entrySet().iterator();
             while (more.test(dropped) && oldest.hasNext()) {
                 Map.Entry<ChunkId, Long> victim = oldest.next();
+                if (keepNewest && !oldest.hasNext()) {
+                    break;
+                }
                 Path file = dir.resolve(victim.getKey().toString());
                 if (readElsewhere.test(file)) {
                     continue;

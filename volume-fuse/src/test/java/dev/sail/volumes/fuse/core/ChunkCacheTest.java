@@ -255,6 +255,21 @@ class ChunkCacheTest {
     }
 
     @Test
+    void theChunkJustFetchedStaysWhenEverythingOlderIsStillReadElsewhere() throws IOException {
+        ChunkId a = put(1000, 1);
+        ChunkId b = put(1000, 2);
+        try (ChunkCache cache = cache(1500)) {
+            read(cache, a, 0, 1);
+            readElsewhere.add(cache.pathOf(a));
+
+            assertThat(read(cache, b, 0, 1)).containsExactly(2);
+            assertThat(cache.pathOf(b)).as("the newest entry, over the limit rather than dropped under its reader").exists();
+            assertThat(cache.pathOf(a)).exists();
+            assertThat(cache.usedBytes()).isEqualTo(2000);
+        }
+    }
+
+    @Test
     void aHandedOverChunkLeavesTheCacheWithItsBytesAndIsFetchedAgainWhenRead() throws IOException {
         ChunkId a = put(1000, 7);
         try (ChunkCache cache = cache(10_000)) {
