@@ -30,6 +30,8 @@ final class ServiceProcess implements AutoCloseable {
     private final Path dataDir;
     private final Path configFile;
     private final Path log;
+    /** The process's java.io.tmpdir: RocksDB inflates its 17 MiB library there, and a kill -9 leaves it behind. */
+    private final Path tmpDir;
     private final int port;
     private Process process;
 
@@ -37,6 +39,7 @@ final class ServiceProcess implements AutoCloseable {
         this.dataDir = dataDir;
         this.configFile = dataDir.resolveSibling(dataDir.getFileName() + "-service.properties");
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-serve.log");
+        this.tmpDir = dataDir.resolveSibling(dataDir.getFileName() + "-tmp");
         this.port = freePort();
         Properties p = new Properties();
         p.setProperty("s3.bucket", s3.bucket());
@@ -48,6 +51,7 @@ final class ServiceProcess implements AutoCloseable {
         p.setProperty("gc.intervalSeconds", "0");
         try {
             Files.createDirectories(dataDir);
+            Files.createDirectories(tmpDir);
             try (var out = Files.newBufferedWriter(configFile)) {
                 p.store(out, "reliability tests");
             }
@@ -61,7 +65,7 @@ final class ServiceProcess implements AutoCloseable {
         try {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx512m",
-                    "-cp", System.getProperty("java.class.path"), ServiceMain.class.getName(), "serve",
+                    "-Djava.io.tmpdir=" + tmpDir, "-cp", System.getProperty("java.class.path"), ServiceMain.class.getName(), "serve",
                     "--data", dataDir.toString(), "--port", Integer.toString(port), "--config", configFile.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

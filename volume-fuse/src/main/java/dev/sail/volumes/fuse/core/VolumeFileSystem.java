@@ -411,7 +411,12 @@ public final class VolumeFileSystem implements AutoCloseable {
                 case Local.Whiteout w -> throw new IllegalStateException("A whiteout never resolves");
             };
         }
-        return switch (resolved.remote()) {
+        return attributes(resolved.remote());
+    }
+
+    /** The attributes of a base entry (one that exists). */
+    private static Attributes attributes(Entry remote) {
+        return switch (remote) {
             case Entry.File f -> new Attributes(Attributes.Kind.FILE, f.mode(), f.size(), f.mtimeNanos());
             case Entry.Directory d -> new Attributes(Attributes.Kind.DIRECTORY, d.mode(), 0, d.mtimeNanos());
             case Entry.Symlink s -> new Attributes(Attributes.Kind.SYMLINK, 0777,
@@ -468,6 +473,12 @@ public final class VolumeFileSystem implements AutoCloseable {
             }
             Map<String, Versioned> published = resolved.remoteBelow() ? remote.children(p) : Map.of();
             Set<String> changed = overlayChildren.getOrDefault(p, Set.of());
+            if (changed.isEmpty()) {
+                // Nothing changed here locally (the common case in a big listing): the base's sorted listing is the answer.
+                List<DirEntry> entries = new ArrayList<>(published.size());
+                published.forEach((name, base) -> entries.add(new DirEntry(name, attributes(base.entry()))));
+                return entries;
+            }
             List<DirEntry> entries = new ArrayList<>();
             for (String name : children(p, resolved).keySet()) {
                 // children() lists a name only when its overlay entry is not a whiteout or the base has it;

@@ -184,6 +184,28 @@ class VolumeFileSystemTest {
     }
 
     @Test
+    void listsAnUnchangedDirectoryFromTheBaseAndAChangedOneWithItsChanges() throws IOException {
+        Mount a = mount("a");
+        a.fs().mkdir("/d", 0750);
+        write(a.fs(), "/d/b-file", random(9_000, 5));
+        a.fs().mkdir("/d/a-dir", 0700);
+        a.fs().symlink("b-file", "/d/c-link");
+        a.sync().commit(null);
+
+        VolumeFileSystem fs = mount("b").fs();
+        List<DirEntry> unchanged = fs.readdirWithAttributes("/d");
+        assertThat(unchanged).extracting(DirEntry::name).containsExactly("a-dir", "b-file", "c-link");
+        for (DirEntry entry : unchanged) {
+            assertThat(entry.attributes()).as(entry.name()).isEqualTo(fs.getattr("/d/" + entry.name()));
+        }
+
+        write(fs, "/d/aa-new", new byte[] {1});
+        assertThat(fs.readdirWithAttributes("/d")).extracting(DirEntry::name).containsExactly("a-dir", "aa-new", "b-file", "c-link");
+        fs.unlink("/d/aa-new");
+        fs.unlink("/d/b-file");
+        assertThat(fs.readdirWithAttributes("/d")).extracting(DirEntry::name).containsExactly("a-dir", "c-link");
+    }
+    @Test
     void answersTheRightErrnos() throws IOException {
         VolumeFileSystem fs = mount("a").fs();
         fs.mkdir("/d", 0755);
