@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.cryptomator.jfuse.api.DirFiller;
@@ -207,11 +208,13 @@ final class JfuseAdapter implements FuseOperations {
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
         return calls.runVoid("readdir", path, () -> {
-            filler.fill(".");
-            filler.fill("..");
+            List<DirEntry> entries = fs.readdirWithAttributes(path);
+            JfuseDirFiller.Entries out = JfuseDirFiller.entriesOf(filler);
+            out.add(".", 0);
+            out.add("..", 0);
             // The type lets find and ls -R walk without a lookup per name; libfuse passes nothing else of the stat on.
-            for (DirEntry entry : fs.readdirWithAttributes(path)) {
-                filler.fill(entry.name(), stat -> stat.setMode(entry.attributes().stMode()));
+            for (DirEntry entry : entries) {
+                out.add(entry.name(), entry.attributes().stMode());
             }
         });
     }
