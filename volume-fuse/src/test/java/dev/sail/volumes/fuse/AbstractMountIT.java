@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +111,40 @@ public abstract class AbstractMountIT {
                 // Without types, each find would look up all 102 files and links; with them, only the directories
                 // (repeatedly where the binding caches no names).
                 assertThat(lookups).as("getattr calls for three finds over 2 directories and 102 other entries").isLessThan(102);
+            } finally {
+                mount.close();
+                assertThat(FuseEnvironment.isMounted(mountpoint)).isFalse();
+            }
+        } finally {
+            if (FuseEnvironment.isMounted(mountpoint)) {
+                FuseEnvironment.fusermountUnmount(mountpoint);
+            }
+        }
+    }
+
+    @Test
+    void aListingLongerThanOneReplyComesWholeAndOnceThroughTheKernel() throws Exception {
+        FakeRemote remote = new FakeRemote(new ChunkLayout(64 << 10, 1 << 20, 256 << 10));
+        var info = remote.service().createVolumeIfMissing(VolumeName.of("long-listing"));
+        Path mountpoint = Files.createDirectories(temp.resolve("mnt"));
+        try (VolumeFileSystem fs = VolumeFileSystem.open(remote.service(), remote.transfer(), info, new InMemoryLocalStore(),
+                temp.resolve("state"), VolumeFileSystem.Settings.defaults())) {
+            fs.mkdir("/d", 0755);
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                // 3,000 entries of about 128 bytes each: several READDIR replies, however large the kernel asks them.
+                String name = String.format("%04d-", i) + "n".repeat(90 + i % 7);
+                names.add(name);
+                fs.release(fs.create("/d/" + name, 0644, 0101));
+            }
+            FuseMount mount = mount(fs, new FuseCalls(), mountpoint);
+            try {
+                for (int round = 0; round < 2; round++) {
+                    try (Stream<Path> list = Files.list(mountpoint.resolve("d"))) {
+                        assertThat(list.map(p -> p.getFileName().toString()).toList()).as("round %d", round)
+                                .containsExactlyInAnyOrderElementsOf(names);
+                    }
+                }
             } finally {
                 mount.close();
                 assertThat(FuseEnvironment.isMounted(mountpoint)).isFalse();

@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.cryptomator.jfuse.api.DirFiller;
 import org.cryptomator.jfuse.api.FileInfo;
 import org.cryptomator.jfuse.api.FuseConfig;
@@ -39,6 +42,9 @@ final class JfuseAdapter implements FuseOperations {
     private final int uid;
     private final int gid;
     private final Optional<JfuseKernelCache> kernelCache;
+    /** The listing of each open directory handle, taken at its first readdir. */
+    private final Map<Long, List<DirEntry>> listings = new ConcurrentHashMap<>();
+    private final AtomicLong nextDirHandle = new AtomicLong(1);
 
     JfuseAdapter(FuseCalls calls, org.cryptomator.jfuse.api.Errno errno, int uid, int gid, Optional<JfuseKernelCache> kernelCache) {
         this.calls = calls;
@@ -56,8 +62,8 @@ final class JfuseAdapter implements FuseOperations {
     @Override
     public void init(FuseConnInfo conn, FuseConfig cfg) {
         kernelCache.ifPresent(JfuseKernelCache::captureSession);
-        // readdir fills a listing whole (offset 0), and for such listings libfuse 3.14 sends READDIRPLUS
-        // entries without attributes (node id 0, which the kernel ignores): plain READDIR says the same in less.
+        // readdir gives each entry's type only, no attributes: READDIRPLUS would carry node id 0 for each
+        // (which the kernel ignores), so plain READDIR says the same in less.
         conn.setWant(conn.want() & ~FuseConnInfo.FUSE_CAP_READDIRPLUS);
     }
 
@@ -202,26 +208,33 @@ final class JfuseAdapter implements FuseOperations {
             if (fs.getattr(path).kind() != Attributes.Kind.DIRECTORY) {
                 throw new FsError(Errno.ENOTDIR, "Not a directory: " + path);
             }
+            fi.setFh(nextDirHandle.getAndIncrement());
         });
     }
 
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
         return calls.runVoid("readdir", path, () -> {
-            List<DirEntry> entries = fs.readdirWithAttributes(path);
+            // Offset 0 starts (or, after a rewinddir, restarts) the handle's listing; later offsets continue in it.
+            List<DirEntry> entries = offset == 0 || !listings.containsKey(fi.getFh())
+                    ? listings.compute(fi.getFh(), (fh, old) -> fs.readdirWithAttributes(path))
+                    : listings.get(fi.getFh());
             JfuseDirFiller.Entries out = JfuseDirFiller.entriesOf(filler);
-            out.add(".", 0);
-            out.add("..", 0);
-            // The type lets find and ls -R walk without a lookup per name; libfuse passes nothing else of the stat on.
-            for (DirEntry entry : entries) {
-                out.add(entry.name(), entry.attributes().stMode());
+            // Offset i names the entry at i: "." and ".." first, then the listing. The type lets find and ls -R
+            // walk without a lookup per name; libfuse passes nothing else of the stat on.
+            for (long i = offset; i < entries.size() + 2L; i++) {
+                DirEntry entry = i < 2 ? null : entries.get((int) (i - 2));
+                String name = entry == null ? (i == 0 ? "." : "..") : entry.name();
+                if (out.add(name, entry == null ? 0 : entry.attributes().stMode(), i + 1)) {
+                    return;
+                }
             }
         });
     }
 
     @Override
     public int releasedir(String path, FileInfo fi) {
-        return calls.runVoid("releasedir", path, () -> { });
+        return calls.runVoid("releasedir", path, () -> listings.remove(fi.getFh()));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.sail.volumes.fuse.jfuse;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.GroupLayout;
@@ -22,13 +21,15 @@ import org.slf4j.LoggerFactory;
  * arena for every entry (two mallocs, all freed when the readdir returns): on a warm {@code find}
  * over 10^5 files, glibc's malloc and free were 44 % of the daemon's CPU (perf). Here each FUSE
  * thread reuses one name buffer and one {@code struct stat}, and the function libfuse passed in is
- * called through the FFM API.
+ * called through the FFM API. Entries carry offsets, so libfuse writes each straight into the reply
+ * (a listing filled whole, at offset 0, is kept by libfuse 3.14 as a malloc'd node and a copy of the
+ * name per entry).
  *
  * <p>That needs two things of jfuse's insides: the native {@code buf} and {@code callback} its filler
  * holds (a record, {@code DirFillerImpl}, in jfuse 0.7), and the layout of {@code struct stat} it
  * generated for the platform ({@code extr.fuse3.stat} beside the filler). Where either is missing,
- * {@link #of} answers empty and the caller fills through jfuse as before; JfuseDirFillerTest fails
- * when that happens with the jfuse this project builds with.
+ * {@link #entriesOf} fills through jfuse's interface instead, with the same offsets; JfuseDirFillerTest
+ * fails when that happens with the jfuse this project builds with.
  *
  * <p>Not thread-safe: one instance serves one readdir call, on its FUSE thread.
  */
@@ -63,16 +64,16 @@ final class JfuseDirFiller {
     interface Entries {
         /**
          * Adds entry {@code name} whose {@code st_mode} is {@code mode} (libfuse keeps its type bits for the
-         * kernel's {@code d_type}).
-         *
-         * @throws IOException when libfuse takes no more entries (as jfuse's own filler does)
+         * kernel's {@code d_type}); a later readdir at {@code nextOffset} continues after it. Answers whether
+         * the reply is full (the entry was not added).
          */
-        void add(String name, int mode) throws IOException;
+        boolean add(String name, int mode, long nextOffset);
     }
 
     /** jfuse's {@code filler} filled directly when this jfuse exposes what that needs, through jfuse otherwise. */
     static Entries entriesOf(DirFiller filler) {
-        return of(filler).<Entries>map(direct -> direct::add).orElse((name, mode) -> filler.fill(name, stat -> stat.setMode(mode)));
+        return of(filler).<Entries>map(direct -> direct::add)
+                .orElse((name, mode, nextOffset) -> filler.fill(name, stat -> stat.setMode(mode), nextOffset, 0) != 0);
     }
 
     /** The direct filler behind jfuse's {@code filler}, or empty when this jfuse does not expose what it needs. */
@@ -81,20 +82,16 @@ final class JfuseDirFiller {
     }
 
     /** {@link Entries#add}, without a native allocation. */
-    void add(String name, int mode) throws IOException {
+    boolean add(String name, int mode, long nextOffset) {
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         MemorySegment cName = scratch.name(bytes.length + 1);
         MemorySegment.copy(bytes, 0, cName, ValueLayout.JAVA_BYTE, 0, bytes.length);
         cName.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
         scratch.stat.set(ValueLayout.JAVA_INT, modeOffset, mode);
-        int full;
         try {
-            full = (int) FILL.invokeExact(function, buf, cName, scratch.stat, 0L, 0);
+            return (int) FILL.invokeExact(function, buf, cName, scratch.stat, nextOffset, 0) != 0;
         } catch (Throwable t) {
             throw new IllegalStateException("libfuse's fill_dir failed for a directory entry", t);
-        }
-        if (full != 0) {
-            throw new IOException("libfuse takes no more directory entries (fill_dir answered " + full + ")");
         }
     }
 

@@ -1,10 +1,8 @@
 package dev.sail.volumes.fuse.jfuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -34,6 +32,7 @@ class JfuseDirFillerTest {
     private static final long X86_64_ST_MODE_OFFSET = 24;
     private static final List<String> names = new ArrayList<>();
     private static final List<Integer> modes = new ArrayList<>();
+    private static final List<Long> offsets = new ArrayList<>();
     private static final List<Long> bufs = new ArrayList<>();
 
     private Arena arena;
@@ -42,6 +41,7 @@ class JfuseDirFillerTest {
     void setUp() {
         names.clear();
         modes.clear();
+        offsets.clear();
         bufs.clear();
         arena = Arena.ofConfined();
     }
@@ -56,6 +56,7 @@ class JfuseDirFillerTest {
         String entry = name.reinterpret(4096).getString(0);
         names.add(entry);
         modes.add(stat.reinterpret(X86_64_ST_MODE_OFFSET + 4).get(ValueLayout.JAVA_INT, X86_64_ST_MODE_OFFSET));
+        offsets.add(offset);
         bufs.add(buf.address());
         return entry.equals("full") ? 1 : 0;
     }
@@ -70,21 +71,23 @@ class JfuseDirFillerTest {
         assertThat(JfuseDirFiller.of(jfuses)).as("the direct filler with jfuse's own filler class").isPresent();
         JfuseDirFiller.Entries entries = JfuseDirFiller.entriesOf(jfuses);
         String wide = "ü".repeat(150); // 300 bytes of UTF-8: more than the first name buffer holds
-        entries.add(".", 0);
-        entries.add("naïve-名前.txt", 0100644);
-        entries.add(wide, 040755);
-        entries.add("link", 0120777);
+        assertThat(entries.add(".", 0, 1)).isFalse();
+        assertThat(entries.add("naïve-名前.txt", 0100644, 2)).isFalse();
+        assertThat(entries.add(wide, 040755, 3)).isFalse();
+        assertThat(entries.add("link", 0120777, 4)).isFalse();
+        assertThat(entries.add("full", 0100644, 5)).as("libfuse's answer that the reply is full").isTrue();
 
-        assertThat(names).containsExactly(".", "naïve-名前.txt", wide, "link");
-        assertThat(modes).containsExactly(0, 0100644, 040755, 0120777);
+        assertThat(names).containsExactly(".", "naïve-名前.txt", wide, "link", "full");
+        assertThat(modes).containsExactly(0, 0100644, 040755, 0120777, 0100644);
+        assertThat(offsets).containsExactly(1L, 2L, 3L, 4L, 5L);
         assertThat(bufs).containsOnly(buf.address());
-        assertThatThrownBy(() -> entries.add("full", 0100644)).isInstanceOf(IOException.class).hasMessageContaining("no more");
     }
 
     @Test
-    void fillsAnyOtherFillerThroughJfusesInterface() throws IOException {
+    void fillsAnyOtherFillerThroughJfusesInterface() {
         List<String> seen = new ArrayList<>();
         List<Integer> seenModes = new ArrayList<>();
+        List<Long> seenOffsets = new ArrayList<>();
         DirFiller other = new DirFiller() {
             @Override
             public int fill(String name, Consumer<Stat> statFiller, long offset, int flags) {
@@ -92,18 +95,20 @@ class JfuseDirFillerTest {
                 statFiller.accept(modeRecorder(mode));
                 seen.add(name);
                 seenModes.add(mode[0]);
+                seenOffsets.add(offset);
                 return name.equals("full") ? 1 : 0;
             }
         };
 
         assertThat(JfuseDirFiller.of(other)).isEmpty();
         JfuseDirFiller.Entries entries = JfuseDirFiller.entriesOf(other);
-        entries.add("a", 0100600);
-        entries.add("b", 040700);
+        assertThat(entries.add("a", 0100600, 7)).isFalse();
+        assertThat(entries.add("b", 040700, 8)).isFalse();
+        assertThat(entries.add("full", 0, 9)).isTrue();
 
-        assertThat(seen).containsExactly("a", "b");
-        assertThat(seenModes).containsExactly(0100600, 040700);
-        assertThatThrownBy(() -> entries.add("full", 0)).isInstanceOf(IOException.class);
+        assertThat(seen).containsExactly("a", "b", "full");
+        assertThat(seenModes).containsExactly(0100600, 040700, 0);
+        assertThat(seenOffsets).containsExactly(7L, 8L, 9L);
     }
 
     /** jfuse's own filler over {@code buf}, its {@code fill_dir} being {@link #record}. */
