@@ -41,6 +41,11 @@ final class DirtyChunks {
     private final AtomicLong nextId;
     private final Set<Long> sealed = ConcurrentHashMap.newKeySet();
     private final Map<Long, Path> relocated = new ConcurrentHashMap<>();
+    /**
+     * How many relocated ids point at each file: the eviction asks {@link #isRelocationTarget} for every
+     * file it looks at, and after a large commit {@link #relocated} holds one id per chunk committed.
+     */
+    private final Map<Path, Integer> relocationTargets = new ConcurrentHashMap<>();
     /** Changes made to each chunk (absent: none since it was allocated). */
     private final Map<Long, Long> changes = new ConcurrentHashMap<>();
     /** Hashes taken ahead of a commit, with the change count and length they were taken at. */
@@ -86,13 +91,26 @@ final class DirtyChunks {
     }
 
     /** Records that chunk {@code id}'s bytes are at {@code newHome} from now on; call it before moving them there. */
-    void relocate(long id, Path newHome) {
-        relocated.put(id, newHome);
+    synchronized void relocate(long id, Path newHome) {
+        relocationTargets.merge(newHome, 1, Integer::sum);
+        Path before = relocated.put(id, newHome);
+        if (before != null) {
+            untarget(before);
+        }
     }
 
     /** Forgets relocations no reader can still need (those of an earlier commit), so the map stays small. */
-    void forgetRelocations(Collection<Long> ids) {
-        ids.forEach(relocated::remove);
+    synchronized void forgetRelocations(Collection<Long> ids) {
+        for (long id : ids) {
+            Path target = relocated.remove(id);
+            if (target != null) {
+                untarget(target);
+            }
+        }
+    }
+
+    private void untarget(Path file) {
+        relocationTargets.computeIfPresent(file, (f, count) -> count == 1 ? null : count - 1);
     }
 
     /** Reads {@code length} bytes at {@code offset} of chunk {@code id} into {@code dst}; zeros past the file's end. */
@@ -136,7 +154,7 @@ final class DirtyChunks {
 
     /** Whether {@code file} is where a retired chunk's bytes are read from now (see {@link #relocate}). */
     boolean isRelocationTarget(Path file) {
-        return relocated.containsValue(file);
+        return relocationTargets.containsKey(file);
     }
 
     /** Writes the remaining bytes of {@code src} at {@code offset} of chunk {@code id}. */

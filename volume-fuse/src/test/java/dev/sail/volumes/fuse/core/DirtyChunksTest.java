@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,26 @@ class DirtyChunksTest {
 
         Files.move(dirty.path(id), newHome, StandardCopyOption.ATOMIC_MOVE);
         assertThat(read(dirty, id, 4)).as("moved; zeros past its end").containsExactly(1, 2, 3, 0);
+    }
+
+    @Test
+    void aFileStaysARelocationTargetUntilTheLastIdReadFromItIsForgotten() throws IOException {
+        DirtyChunks dirty = new DirtyChunks(temp.resolve("dirty"));
+        Path shared = temp.resolve("cache/same-bytes");
+        Path other = temp.resolve("cache/other");
+        long a = dirty.allocate();
+        long b = dirty.allocate();
+        dirty.relocate(a, shared);
+        dirty.relocate(b, shared); // two dirty chunks with equal bytes: one cached file
+        dirty.forgetRelocations(List.of(a));
+        assertThat(dirty.isRelocationTarget(shared)).as("b still reads it").isTrue();
+
+        dirty.relocate(b, other); // moved on again (a reload after the commit)
+        assertThat(dirty.isRelocationTarget(shared)).isFalse();
+        assertThat(dirty.isRelocationTarget(other)).isTrue();
+        dirty.forgetRelocations(List.of(a, b));
+        assertThat(dirty.isRelocationTarget(other)).isFalse();
+        assertThat(dirty.locate(b)).isEqualTo(dirty.path(b));
     }
 
     @Test
