@@ -1,5 +1,6 @@
 package dev.sail.volumes.fuse.core;
 
+import dev.sail.volumes.chunking.ChunkId;
 import dev.sail.volumes.client.ChunkSpec;
 import dev.sail.volumes.client.VolumeService;
 import dev.sail.volumes.manifest.VolumeName;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * failures here are only logged.
  *
  * <p>One reporter thread sends one request at a time. Thread-safe; {@link #close()} sends what is
- * left, waits for it, and is safe to call twice.
+ * left at once (no lingering for more), waits for it, and is safe to call twice.
  */
 final class UploadVerifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UploadVerifier.class);
@@ -27,8 +28,11 @@ final class UploadVerifier implements AutoCloseable {
     static final int BATCH = 1000;
     /** How long the reporter waits to fill a batch before it sends what it has. */
     private static final long LINGER_MILLIS = 20;
+    /** Queued by {@link #close()} to wake the reporter: nothing more will come. */
+    private static final ChunkSpec CLOSING = new ChunkSpec(ChunkId.ofDigest(new byte[32]), 1);
 
     private final VolumeService service;
+    private final long lingerNanos;
     private final VolumeName volume;
     private final BlockingQueue<ChunkSpec> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger verified = new AtomicInteger();
@@ -37,8 +41,14 @@ final class UploadVerifier implements AutoCloseable {
     private boolean closed;
 
     UploadVerifier(VolumeService service, VolumeName volume) {
+        this(service, volume, TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
+    }
+
+    /** With another linger (tests). */
+    UploadVerifier(VolumeService service, VolumeName volume, long lingerNanos) {
         this.service = service;
         this.volume = volume;
+        this.lingerNanos = lingerNanos;
         this.reporter = Thread.ofVirtual().name("upload-verifier").start(this::report);
     }
 
@@ -56,20 +66,23 @@ final class UploadVerifier implements AutoCloseable {
         List<ChunkSpec> batch = new ArrayList<>();
         try {
             while (!closing || !queue.isEmpty()) {
-                ChunkSpec first = queue.poll(LINGER_MILLIS, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                ChunkSpec first = queue.take();
+                if (first == CLOSING) {
                     continue;
                 }
                 batch.add(first);
-                // Chunks finishing together go in one request: wait a moment for more, then send.
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+                // Chunks finishing together go in one request: wait a moment for more (not once the
+                // commit closes this: then only what is queued goes), then send.
+                long deadline = System.nanoTime() + lingerNanos;
                 while (batch.size() < BATCH) {
                     long left = deadline - System.nanoTime();
-                    ChunkSpec next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    ChunkSpec next = closing || left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
                     if (next == null) {
                         break;
                     }
-                    batch.add(next);
+                    if (next != CLOSING) {
+                        batch.add(next);
+                    }
                 }
                 send(batch);
                 batch.clear();
@@ -96,6 +109,7 @@ final class UploadVerifier implements AutoCloseable {
         }
         closed = true;
         closing = true;
+        queue.add(CLOSING);
         try {
             reporter.join();
         } catch (InterruptedException e) {
