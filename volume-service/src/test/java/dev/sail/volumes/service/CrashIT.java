@@ -42,7 +42,9 @@ class CrashIT {
         // The log sits beside the data dir inside the temp dir, so both go when the test ends.
         Path data = temp.resolve("data");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                // RocksDB inflates its 17 MiB library into java.io.tmpdir, and the SIGKILL below would leave it there.
+                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + Files.createDirectories(temp.resolve("tmp")),
+                "-cp", System.getProperty("java.class.path"),
                 ServiceMain.class.getName(), "serve", "--data", data.toString(), "--port", "0")
                 .redirectErrorStream(true)
                 .redirectOutput(temp.resolve("serve.log").toFile())
