@@ -32,8 +32,8 @@ final class UploadVerifier implements AutoCloseable {
     private static final ChunkSpec CLOSING = new ChunkSpec(ChunkId.ofDigest(new byte[32]), 1);
 
     private final VolumeService service;
-    private final long lingerNanos;
     private final VolumeName volume;
+    private final long lingerNanos;
     private final BlockingQueue<ChunkSpec> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger verified = new AtomicInteger();
     private final Thread reporter;

@@ -216,9 +216,9 @@ final class JfuseAdapter implements FuseOperations {
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
         return calls.runVoid("readdir", path, () -> {
             // Offset 0 starts (or, after a rewinddir, restarts) the handle's listing; later offsets continue in it.
-            List<DirEntry> entries = offset == 0 || !listings.containsKey(fi.getFh())
+            List<DirEntry> entries = offset == 0
                     ? listings.compute(fi.getFh(), (fh, old) -> fs.readdirWithAttributes(path))
-                    : listings.get(fi.getFh());
+                    : listings.computeIfAbsent(fi.getFh(), fh -> fs.readdirWithAttributes(path));
             JfuseDirFiller.Entries out = JfuseDirFiller.entriesOf(filler);
             // Offset i names the entry at i: "." and ".." first, then the listing. The type lets find and ls -R
             // walk without a lookup per name; libfuse passes nothing else of the stat on.
